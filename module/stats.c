@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * oomctl counters, shown one file each under /sys/kernel/oomctl/stats/.
+ *
+ * All counters are monotonic from module load and only ever incremented.
+ * They need no lock: each is an atomic_long_t, bumped from the OOM path
+ * and read from sysfs.  What each counts, and how it relates to the
+ * kernel's own memory.events and /proc/vmstat counters, is written in
+ * sysfs-doc/sysfs-kernel-oomctl-stats.
+ */
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+
+#include "oomctl.h"
+
+atomic_long_t oomctl_stats[NR_OOMCTL_STATS];
+
+struct oomctl_stat_attr {
+	struct kobj_attribute attr;
+	enum oomctl_stat item;
+};
+
+static ssize_t stat_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct oomctl_stat_attr *sa =
+		container_of(attr, struct oomctl_stat_attr, attr);
+
+	return sysfs_emit(buf, "%lu\n",
+			  (unsigned long)atomic_long_read(&oomctl_stats[sa->item]));
+}
+
+#define OOMCTL_STAT_ATTR(_name, _item)					\
+	static struct oomctl_stat_attr stat_attr_##_name = {		\
+		.attr = __ATTR(_name, 0444, stat_show, NULL),		\
+		.item = _item,						\
+	}
+
+OOMCTL_STAT_ATTR(global_ooms, OOMCTL_STAT_GLOBAL_OOMS);
+OOMCTL_STAT_ATTR(victims, OOMCTL_STAT_VICTIMS);
+
+static struct attribute *stats_attrs[] = {
+	&stat_attr_global_ooms.attr.attr,
+	&stat_attr_victims.attr.attr,
+	NULL,
+};
+
+const struct attribute_group oomctl_stats_group = {
+	.name = "stats",
+	.attrs = stats_attrs,
+};
