@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# oomctl: per-cgroup OOM kill policy, as a loadable kernel module.
+#
+#   make demo      set up, build, boot a VM and show a policy at work
+#   make check     set up, build for every kernel, run the suite in a VM each
+#   make modules   build oomctl.ko for every installed target kernel
+#                  (or one: make modules KVER=6.12.117+deb12-amd64)
+#   make lint      checkpatch --strict and sparse on the module sources
+#   make setup     install what the above need (apt-get; as root)
+#
+# Everything that loads the module does so inside QEMU (scripts/vm-run),
+# never on this machine.
+
+KSFT := $(CURDIR)/.cache/linux-6.1/tools/testing/selftests
+
+all: modules
+
+setup:
+	scripts/setup.sh
+
+modules:
+	@set -e; for k in $${KVER:-$$(scripts/kernels)}; do scripts/build-module $$k; done
+
+# The programs that go into the VM beside the module.
+guest-programs: build/guest/vm-exit
+	@$(MAKE) -s -C selftests O=$(CURDIR)/build/selftests KSFT=$(KSFT)
+
+build/guest/vm-exit: scripts/guest/vm-exit.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+lint:
+	scripts/lint
+
+check:
+	scripts/check
+
+demo:
+	scripts/demo
+
+clean:
+	rm -rf build
+
+.PHONY: all setup modules guest-programs lint check demo clean

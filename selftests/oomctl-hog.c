@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * oomctl-hog: take memory until told to stop, or until the OOM killer
+ * comes.
+ *
+ *   oomctl-hog [MB]
+ *
+ * Touches MB mebibytes of anonymous memory (forever if MB is 0 or
+ * missing), one page at a time so that every page is really charged,
+ * then sleeps.  Prints nothing: its end (SIGKILL) is the result.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define CHUNK (1024UL * 1024)
+
+int main(int argc, char **argv)
+{
+	unsigned long mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 0;
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long done;
+
+	for (done = 0; !mb || done < mb; done++) {
+		char *p = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		unsigned long off;
+
+		if (p == MAP_FAILED)
+			break;
+		for (off = 0; off < CHUNK; off += page)
+			p[off] = 1;
+	}
+	for (;;)
+		pause();
+}

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers for the oomctl selftests (see oomctl_util.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "oomctl_util.h"
+
+int oomctl_load(const char *params)
+{
+	int fd, ret = 0;
+
+	fd = open(OOMCTL_KO, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params ? params : "", 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int oomctl_unload(void)
+{
+	if (syscall(SYS_delete_module, "oomctl", O_NONBLOCK))
+		return -errno;
+	return 0;
+}
+
+bool oomctl_loaded(void)
+{
+	return access(OOMCTL_SYSFS, F_OK) == 0;
+}
+
+int read_text(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}
+
+int write_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n >= 0 && (size_t)n != len)
+		return -EIO;
+	return n < 0 ? n : 0;
+}
+
+int read_ulong(const char *path, unsigned long *val)
+{
+	char buf[64], *end;
+	int ret;
+
+	ret = read_text(path, buf, sizeof(buf));
+	if (ret < 0)
+		return ret;
+	errno = 0;
+	*val = strtoul(buf, &end, 10);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+static const char *oomctl_file(const char *file)
+{
+	static char path[256];
+
+	snprintf(path, sizeof(path), OOMCTL_SYSFS "/%s", file);
+	return path;
+}
+
+int oomctl_read(const char *file, char *buf, size_t size)
+{
+	return read_text(oomctl_file(file), buf, size);
+}
+
+int oomctl_write(const char *file, const char *text)
+{
+	return write_text(oomctl_file(file), text);
+}
+
+long oomctl_stat(const char *name)
+{
+	char file[128];
+	unsigned long val;
+
+	snprintf(file, sizeof(file), "stats/%s", name);
+	if (read_ulong(oomctl_file(file), &val))
+		return -1;
+	return val;
+}
+
+long keyed_value(const char *path, const char *key)
+{
+	char buf[8192], *line, *save;
+	size_t klen = strlen(key);
+
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			return strtol(line + klen + 1, NULL, 10);
+	}
+	return -1;
+}
+
+long proc_vmstat(const char *key)
+{
+	return keyed_value("/proc/vmstat", key);
+}
+
+const char *cg_path(const char *cg, const char *file)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), CG_ROOT "/" CG_TEST "%s%s%s%s",
+		 *cg ? "/" : "", cg, file ? "/" : "", file ? file : "");
+	return path;
+}
+
+int cg_create(const char *cg)
+{
+	if (mkdir(cg_path(cg, NULL), 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int cg_write(const char *cg, const char *file, const char *text)
+{
+	return write_text(cg_path(cg, file), text);
+}
+
+long cg_event(const char *cg, const char *key)
+{
+	return keyed_value(cg_path(cg, "memory.events"), key);
+}
+
+int cg_setup(void)
+{
+	int ret;
+
+	cg_cleanup();
+	ret = cg_create("");
+	if (ret)
+		return ret;
+	return cg_write("", "cgroup.subtree_control", "+memory +pids");
+}
+
+/* Kill everything in a subtree and remove it, deepest first. */
+static int cg_remove(const char *dir)
+{
+	char path[1024], buf[64];
+	struct dirent *de;
+	DIR *d;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
+	write_text(path, "1");
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (!stat(path, &st) && S_ISDIR(st.st_mode))
+			cg_remove(path);
+	}
+	closedir(d);
+	/* Killed tasks leave the cgroup when they have exited. */
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	for (i = 0; i < 500; i++) {
+		if (read_text(path, buf, sizeof(buf)) < 0 || strstr(buf, "populated 0"))
+			break;
+		usleep(10000);
+	}
+	if (rmdir(dir) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int cg_cleanup(void)
+{
+	return cg_remove(CG_ROOT "/" CG_TEST);
+}
+
+int set_oom_score_adj(pid_t pid, int adj)
+{
+	char path[64], val[16];
+
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", pid);
+	snprintf(val, sizeof(val), "%d", adj);
+	return write_text(path, val);
+}
+
+/* In a new child: join @cg, take @adj, then run @argv or pause. */
+static pid_t spawn(const char *cg, int adj, char *const argv[])
+{
+	char pid[16];
+	pid_t child;
+
+	child = fork();
+	if (child)
+		return child;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (cg_write(cg, "cgroup.procs", pid) || set_oom_score_adj(getpid(), adj))
+		_exit(111);
+	if (argv) {
+		execvp(argv[0], argv);
+		_exit(112);
+	}
+	for (;;)
+		pause();
+}
+
+pid_t spawn_hog(const char *cg, unsigned long mb)
+{
+	char size[32], *argv[3];
+
+	snprintf(size, sizeof(size), "%lu", mb);
+	argv[0] = "oomctl-hog";
+	argv[1] = size;
+	argv[2] = NULL;
+	return spawn(cg, 0, argv);
+}
+
+pid_t spawn_sleeper(const char *cg, int oom_score_adj)
+{
+	return spawn(cg, oom_score_adj, NULL);
+}
+
+int child_end(pid_t pid, int timeout_ms)
+{
+	int status, waited = 0;
+	pid_t ret;
+
+	for (;;) {
+		ret = waitpid(pid, &status, timeout_ms < 0 ? 0 : WNOHANG);
+		if (ret == pid)
+			return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		if (ret < 0 || waited >= timeout_ms)
+			return -1;
+		usleep(10000);
+		waited += 10;
+	}
+}
+
+bool child_alive(pid_t pid)
+{
+	return child_end(pid, 0) == -1 && kill(pid, 0) == 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the oomctl selftests: load and unload the module, read and
+ * write sysfs and cgroup files, start hogs and sleepers in cgroups and see
+ * how they ended.  Every function returns -errno on failure so that a test
+ * can assert the exact error a write got.
+ */
+#ifndef OOMCTL_UTIL_H
+#define OOMCTL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define OOMCTL_SYSFS	"/sys/kernel/oomctl"
+#define OOMCTL_KO	"/oomctl/oomctl.ko"
+#define CG_ROOT		"/sys/fs/cgroup"
+/* The tests' own cgroup subtree; every cgroup path below is relative to it. */
+#define CG_TEST		"oomctl-test"
+
+/* Module */
+int oomctl_load(const char *params);
+int oomctl_unload(void);
+bool oomctl_loaded(void);
+
+/* Files: whole-file read, single write(2) */
+int read_text(const char *path, char *buf, size_t size);
+int write_text(const char *path, const char *text);
+int read_ulong(const char *path, unsigned long *val);
+/* /sys/kernel/oomctl/<file> */
+int oomctl_read(const char *file, char *buf, size_t size);
+int oomctl_write(const char *file, const char *text);
+/* /sys/kernel/oomctl/stats/<name>, or -1 if it cannot be read */
+long oomctl_stat(const char *name);
+/* "key value" files: memory.events, /proc/vmstat; -1 if key is absent */
+long keyed_value(const char *path, const char *key);
+long proc_vmstat(const char *key);
+
+/* Cgroups, as paths relative to CG_ROOT/CG_TEST ("" is the test root) */
+const char *cg_path(const char *cg, const char *file);
+int cg_setup(void);
+int cg_create(const char *cg);
+int cg_write(const char *cg, const char *file, const char *text);
+long cg_event(const char *cg, const char *key);
+int cg_cleanup(void);
+
+/* Processes */
+pid_t spawn_hog(const char *cg, unsigned long mb);
+pid_t spawn_sleeper(const char *cg, int oom_score_adj);
+/*
+ * Wait up to timeout_ms for a child to end: its signal number, 0 for a
+ * normal exit, -1 if still running then.
+ */
+int child_end(pid_t pid, int timeout_ms);
+/* Still running? (A child that ended is reaped here.) */
+bool child_alive(pid_t pid);
+int set_oom_score_adj(pid_t pid, int adj);
+
+#endif /* OOMCTL_UTIL_H */
