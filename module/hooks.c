@@ -18,9 +18,18 @@
  *   scripts/build-module), and check_trace_callback_type_mark_victim()
  *   makes a mismatch a compile error.
  *
+ * - A kretprobe on mem_cgroup_get_oom_group(): the one place where the
+ *   kernel decides what dies with the victim (its sole caller is
+ *   oom_kill_process(), for global and memcg OOMs alike).  The entry
+ *   handler saves the arguments; the return handler lets oomctl_decide()
+ *   replace the returned memcg.  Changing a return value is what a
+ *   tracepoint cannot do.  Resolved by name, so it works with IBT.
+ *
  * Every hook body runs in atomic context with oom_lock held: nothing here
  * may sleep or allocate.
  */
+#include <linux/kprobes.h>
+#include <linux/memcontrol.h>
 #include <linux/oom.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
@@ -37,6 +46,7 @@ static void oomctl_note_victim(struct task_struct *task)
 	if (!oomctl_is_enabled())
 		return;
 	oomctl_count(OOMCTL_STAT_VICTIMS);
+	oomctl_count(OOMCTL_STAT_TASKS_KILLED);
 }
 
 #ifdef OOMCTL_HAVE_MARK_VICTIM_TASK
@@ -79,6 +89,43 @@ static struct notifier_block oomctl_oom_nb = {
 	.notifier_call = oomctl_oom_notify,
 };
 
+/* mem_cgroup_get_oom_group(victim, oom_domain): its arguments, saved at entry. */
+struct oom_group_call {
+	struct task_struct *victim;
+	struct mem_cgroup *oom_domain;
+};
+
+static int oom_group_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct oom_group_call *call = (void *)ri->data;
+
+	if (!oomctl_is_enabled())
+		return 1;	/* no return handler for this call */
+	call->victim = (struct task_struct *)regs_get_kernel_argument(regs, 0);
+	call->oom_domain = (struct mem_cgroup *)regs_get_kernel_argument(regs, 1);
+	return 0;
+}
+
+static int oom_group_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct oom_group_call *call = (void *)ri->data;
+	struct mem_cgroup *group;
+
+	group = oomctl_decide(call->victim, call->oom_domain,
+			      (struct mem_cgroup *)regs_return_value(regs));
+	regs_set_return_value(regs, (unsigned long)group);
+	return 0;
+}
+
+static struct kretprobe oom_group_krp = {
+	.kp.symbol_name = "mem_cgroup_get_oom_group",
+	.entry_handler = oom_group_entry,
+	.handler = oom_group_return,
+	.data_size = sizeof(struct oom_group_call),
+	/* Callers are serialized by oom_lock; a few spare for safety. */
+	.maxactive = 4,
+};
+
 int oomctl_hooks_init(void)
 {
 	int ret;
@@ -102,8 +149,16 @@ int oomctl_hooks_init(void)
 		pr_err("cannot register the OOM notifier: %d\n", ret);
 		goto err_tp;
 	}
+
+	ret = register_kretprobe(&oom_group_krp);
+	if (ret) {
+		pr_err("cannot probe %s: %d\n", oom_group_krp.kp.symbol_name, ret);
+		goto err_notifier;
+	}
 	return 0;
 
+err_notifier:
+	unregister_oom_notifier(&oomctl_oom_nb);
 err_tp:
 	tracepoint_probe_unregister(mark_victim_tp, probe_mark_victim, NULL);
 	tracepoint_synchronize_unregister();
@@ -111,13 +166,19 @@ err_tp:
 }
 
 /*
- * Detach in the reverse order of attaching.  unregister_oom_notifier()
- * waits for a running notifier (the chain's rwsem);
+ * Detach in the reverse order of attaching.  unregister_kretprobe() waits
+ * until no handler runs and disarms pending returns, so a
+ * mem_cgroup_get_oom_group() call in flight returns the kernel's answer;
+ * unregister_oom_notifier() waits for a running notifier (the chain's rwsem);
  * tracepoint_synchronize_unregister() waits until no CPU is still inside
  * probe_mark_victim(), so the module text may go away after it returns.
  */
 void oomctl_hooks_exit(void)
 {
+	unregister_kretprobe(&oom_group_krp);
+	if (oom_group_krp.nmissed)
+		pr_warn("%d call(s) of %s missed\n", oom_group_krp.nmissed,
+			oom_group_krp.kp.symbol_name);
 	unregister_oom_notifier(&oomctl_oom_nb);
 	tracepoint_probe_unregister(mark_victim_tp, probe_mark_victim, NULL);
 	tracepoint_synchronize_unregister();

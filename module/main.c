@@ -2,10 +2,12 @@
 /*
  * oomctl: per-cgroup OOM kill policy.  Module parameters, init and exit.
  *
- * Init order: hooks first, then sysfs, so that every file a user can see
- * works.  Exit order is the reverse: sysfs goes first, so that no store
- * runs while the hooks are detached; then the hooks, each detach waiting
- * for its running callbacks.
+ * Init order: the fallback killer and the rule table first, then the
+ * hooks that use them, then sysfs, so that every file a user can see
+ * works.  Exit is the reverse: sysfs goes first, so no store runs while
+ * the rest goes; then the hooks, each detach waiting for its running
+ * callbacks; then the fallback killer finishes what was queued; then the
+ * rule table, after an RCU grace period, is freed.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -15,49 +17,112 @@
 
 bool oomctl_enabled = true;
 
-static int enabled_param_set(const char *val, const struct kernel_param *kp)
+/*
+ * Parameters are set at load and parsed as the files in /sys/kernel/oomctl/
+ * parse them; /sys/module/oomctl/parameters/ shows the current values
+ * read-only, and /sys/kernel/oomctl/ is where they change.
+ */
+static int bool_param_set(const char *val, const struct kernel_param *kp)
 {
 	return oomctl_parse_bool(val, kp->arg);
 }
 
-static int enabled_param_get(char *buf, const struct kernel_param *kp)
+static int bool_param_get(char *buf, const struct kernel_param *kp)
 {
 	return sysfs_emit(buf, "%d\n", *(bool *)kp->arg);
 }
 
-static const struct kernel_param_ops enabled_param_ops = {
-	.set = enabled_param_set,
-	.get = enabled_param_get,
+static const struct kernel_param_ops bool_param_ops = {
+	.set = bool_param_set,
+	.get = bool_param_get,
 };
 
-/*
- * Parameters are set at load; /sys/module/oomctl/parameters/ shows the
- * current values read-only, and /sys/kernel/oomctl/ is where they change.
- */
-module_param_cb(enabled, &enabled_param_ops, &oomctl_enabled, 0444);
+module_param_cb(enabled, &bool_param_ops, &oomctl_enabled, 0444);
 MODULE_PARM_DESC(enabled, "Act on OOMs at all: 0 or 1 (default 1)");
+module_param_cb(dry_run, &bool_param_ops, &oomctl_dry_run, 0444);
+MODULE_PARM_DESC(dry_run, "Decide and record, change nothing: 0 or 1 (default 0)");
+
+static int policy_param_set(const char *val, const struct kernel_param *kp)
+{
+	return oomctl_parse_default_policy(val, kp->arg);
+}
+
+static int policy_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  oomctl_policy_name(*(enum oomctl_policy *)kp->arg));
+}
+
+static const struct kernel_param_ops policy_param_ops = {
+	.set = policy_param_set,
+	.get = policy_param_get,
+};
+
+module_param_cb(default_policy, &policy_param_ops, &oomctl_default_policy, 0444);
+MODULE_PARM_DESC(default_policy,
+		 "Policy where no rule matches: kernel, process or group (default kernel)");
+
+static int max_rules_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 10, &n) || n < 1 || n > 65536)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops max_rules_ops = {
+	.set = max_rules_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_rules, &max_rules_ops, &oomctl_max_rules, 0444);
+MODULE_PARM_DESC(max_rules, "Size of the rule table: 1..65536 (default 256)");
+
+/* Applied once at init; the table's current state is in /sys/kernel/oomctl/rules. */
+static char *initial_rules;
+module_param_named(rules, initial_rules, charp, 0);
+MODULE_PARM_DESC(rules,
+		 "Initial rules, separated by ';': \"/a policy=group;/b policy=process\"");
 
 static int __init oomctl_init(void)
 {
 	int ret;
 
-	ret = oomctl_hooks_init();
+	ret = oomctl_kill_init();
 	if (ret)
 		return ret;
+	ret = oomctl_rules_init(initial_rules);
+	if (ret)
+		goto err_kill;
+	ret = oomctl_hooks_init();
+	if (ret)
+		goto err_rules;
 	ret = oomctl_sysfs_init();
-	if (ret) {
-		oomctl_hooks_exit();
-		return ret;
-	}
-	pr_info("version %s loaded, %s\n", OOMCTL_VERSION,
-		oomctl_is_enabled() ? "enabled" : "disabled");
+	if (ret)
+		goto err_hooks;
+	pr_info("version %s loaded, %s%s, default policy %s\n", OOMCTL_VERSION,
+		oomctl_is_enabled() ? "enabled" : "disabled",
+		oomctl_dry_run ? " (dry run)" : "",
+		oomctl_policy_name(oomctl_default_policy));
 	return 0;
+
+err_hooks:
+	oomctl_hooks_exit();
+err_rules:
+	oomctl_rules_exit();
+err_kill:
+	oomctl_kill_exit();
+	return ret;
 }
 
 static void __exit oomctl_exit(void)
 {
 	oomctl_sysfs_exit();
 	oomctl_hooks_exit();
+	oomctl_kill_exit();
+	oomctl_rules_exit();
 	pr_info("unloaded\n");
 }
 

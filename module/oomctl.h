@@ -4,11 +4,17 @@
  *
  * Declarations shared by the module's files.  Each concern lives in one
  * file:
- *   main.c   - module parameters, init and exit (the order of both)
- *   hooks.c  - the OOM notifier and the mark_victim tracepoint probe
- *   stats.c  - the counters behind /sys/kernel/oomctl/stats/
- *   sysfs.c  - /sys/kernel/oomctl/ and the value parsers shared with
- *              the module parameters
+ *   main.c    - module parameters, init and exit (the order of both)
+ *   hooks.c   - the OOM notifier, the mark_victim tracepoint probe and the
+ *               kretprobe on mem_cgroup_get_oom_group()
+ *   policy.c  - policy names, the switches, and the decision taken for
+ *               each OOM kill
+ *   rules.c   - the rule table: grammar, storage, binding paths to
+ *               cgroups, and the lock-free lookup used by the OOM path
+ *   kill.c    - the fallback killer, for cgroups without a memcg of their own
+ *   stats.c   - the counters behind /sys/kernel/oomctl/stats/
+ *   sysfs.c   - /sys/kernel/oomctl/ and the switch parsers shared with
+ *               the module parameters
  */
 #ifndef _OOMCTL_H
 #define _OOMCTL_H
@@ -17,16 +23,33 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 
-#define OOMCTL_VERSION "0.1.0"
+#define OOMCTL_VERSION "0.2.0"
 
-struct kobject;
+struct attribute_group;
+struct cgroup;
+struct mem_cgroup;
+struct task_struct;
 
 /*
- * Master switch.  Written only in process context (sysfs store, module
- * parameter at load); the hooks read it with READ_ONCE() and need no
- * lock: a hook that saw the old value finishes the OOM it was in.
+ * What dies with the victim the OOM killer chose.  Order matters only for
+ * the names table in policy.c.
+ */
+enum oomctl_policy {
+	OOMCTL_POLICY_KERNEL,	/* no override: memory.oom.group decides */
+	OOMCTL_POLICY_PROCESS,	/* only the victim (and tasks sharing its mm) */
+	OOMCTL_POLICY_GROUP,	/* every task of the victim's own cgroup */
+	OOMCTL_POLICY_SUBTREE,	/* every task under the rule's cgroup */
+	NR_OOMCTL_POLICIES,
+};
+
+/*
+ * Switches.  Written only in process context (sysfs stores, module
+ * parameters at load); the hooks read them with READ_ONCE() and need no
+ * lock: a hook that saw the old value finishes the OOM it was in with it.
  */
 extern bool oomctl_enabled;
+extern bool oomctl_dry_run;
+extern enum oomctl_policy oomctl_default_policy;
 
 static inline bool oomctl_is_enabled(void)
 {
@@ -34,13 +57,26 @@ static inline bool oomctl_is_enabled(void)
 }
 
 /*
- * Counters.  Incremented from the OOM path (atomic context, oom_lock
- * held), read from sysfs.  Each is an atomic_long_t, so neither side
- * takes a lock; see stats.c for what each one counts.
+ * Counters.  Incremented from the OOM path (atomic context) and from the
+ * fallback worker, read from sysfs.  Each is an atomic_long_t, so neither
+ * side takes a lock; sysfs-doc/sysfs-kernel-oomctl-stats says what each
+ * counts and how they add up.
  */
 enum oomctl_stat {
 	OOMCTL_STAT_GLOBAL_OOMS,
 	OOMCTL_STAT_VICTIMS,
+	OOMCTL_STAT_GLOBAL_KILLS,
+	OOMCTL_STAT_MEMCG_KILLS,
+	OOMCTL_STAT_DECISIONS_KERNEL,
+	OOMCTL_STAT_DECISIONS_PROCESS,
+	OOMCTL_STAT_DECISIONS_GROUP,
+	OOMCTL_STAT_DECISIONS_SUBTREE,
+	OOMCTL_STAT_DRY_RUN,
+	OOMCTL_STAT_GROUP_KILLS,
+	OOMCTL_STAT_FALLBACK_KILLS,
+	OOMCTL_STAT_FALLBACK_TASKS,
+	OOMCTL_STAT_FALLBACK_DROPPED,
+	OOMCTL_STAT_TASKS_KILLED,
 	NR_OOMCTL_STATS,
 };
 
@@ -51,8 +87,39 @@ static inline void oomctl_count(enum oomctl_stat item)
 	atomic_long_inc(&oomctl_stats[item]);
 }
 
+static inline void oomctl_count_n(enum oomctl_stat item, long n)
+{
+	atomic_long_add(n, &oomctl_stats[item]);
+}
+
 /* stats.c */
 extern const struct attribute_group oomctl_stats_group;
+
+/* policy.c */
+const char *oomctl_policy_name(enum oomctl_policy policy);
+int oomctl_parse_policy(const char *name, enum oomctl_policy *policy);
+struct mem_cgroup *oomctl_decide(struct task_struct *victim,
+				 struct mem_cgroup *oom_domain,
+				 struct mem_cgroup *kernel_group);
+
+/* rules.c */
+struct oomctl_match {
+	struct cgroup *cgrp;		/* the rule's cgroup, valid under RCU */
+	enum oomctl_policy policy;
+	const char *path;		/* valid under RCU */
+};
+
+extern unsigned int oomctl_max_rules;
+bool oomctl_rules_lookup(struct cgroup *cgrp, struct oomctl_match *match);
+int oomctl_rules_write(const char *buf, size_t len);
+ssize_t oomctl_rules_read(char *buf, loff_t off, size_t count);
+int oomctl_rules_init(const char *initial);
+void oomctl_rules_exit(void);
+
+/* kill.c */
+bool oomctl_fallback_queue(struct cgroup *cgrp);
+int oomctl_kill_init(void);
+void oomctl_kill_exit(void);
 
 /* hooks.c */
 int oomctl_hooks_init(void);
@@ -60,6 +127,7 @@ void oomctl_hooks_exit(void);
 
 /* sysfs.c */
 int oomctl_parse_bool(const char *buf, bool *res);
+int oomctl_parse_default_policy(const char *buf, enum oomctl_policy *res);
 int oomctl_sysfs_init(void);
 void oomctl_sysfs_exit(void);
 

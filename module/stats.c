@@ -38,10 +38,34 @@ static ssize_t stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 OOMCTL_STAT_ATTR(global_ooms, OOMCTL_STAT_GLOBAL_OOMS);
 OOMCTL_STAT_ATTR(victims, OOMCTL_STAT_VICTIMS);
+OOMCTL_STAT_ATTR(global_kills, OOMCTL_STAT_GLOBAL_KILLS);
+OOMCTL_STAT_ATTR(memcg_kills, OOMCTL_STAT_MEMCG_KILLS);
+OOMCTL_STAT_ATTR(decisions_kernel, OOMCTL_STAT_DECISIONS_KERNEL);
+OOMCTL_STAT_ATTR(decisions_process, OOMCTL_STAT_DECISIONS_PROCESS);
+OOMCTL_STAT_ATTR(decisions_group, OOMCTL_STAT_DECISIONS_GROUP);
+OOMCTL_STAT_ATTR(decisions_subtree, OOMCTL_STAT_DECISIONS_SUBTREE);
+OOMCTL_STAT_ATTR(dry_run, OOMCTL_STAT_DRY_RUN);
+OOMCTL_STAT_ATTR(group_kills, OOMCTL_STAT_GROUP_KILLS);
+OOMCTL_STAT_ATTR(fallback_kills, OOMCTL_STAT_FALLBACK_KILLS);
+OOMCTL_STAT_ATTR(fallback_tasks, OOMCTL_STAT_FALLBACK_TASKS);
+OOMCTL_STAT_ATTR(fallback_dropped, OOMCTL_STAT_FALLBACK_DROPPED);
+OOMCTL_STAT_ATTR(tasks_killed, OOMCTL_STAT_TASKS_KILLED);
 
 static struct attribute *stats_attrs[] = {
 	&stat_attr_global_ooms.attr.attr,
 	&stat_attr_victims.attr.attr,
+	&stat_attr_global_kills.attr.attr,
+	&stat_attr_memcg_kills.attr.attr,
+	&stat_attr_decisions_kernel.attr.attr,
+	&stat_attr_decisions_process.attr.attr,
+	&stat_attr_decisions_group.attr.attr,
+	&stat_attr_decisions_subtree.attr.attr,
+	&stat_attr_dry_run.attr.attr,
+	&stat_attr_group_kills.attr.attr,
+	&stat_attr_fallback_kills.attr.attr,
+	&stat_attr_fallback_tasks.attr.attr,
+	&stat_attr_fallback_dropped.attr.attr,
+	&stat_attr_tasks_killed.attr.attr,
 	NULL,
 };
 

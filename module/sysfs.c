@@ -4,16 +4,18 @@
  *
  *   version         ro  module version
  *   enabled         rw  master switch, "0" or "1"
+ *   dry_run         rw  "1": decide and record, change nothing
+ *   default_policy  rw  policy where no rule matches: kernel, process, group
+ *   rules           rw  the rule table (grammar in rules.c)
  *   stats/          ro  counters (stats.c)
  *
  * Writes are root-only by file mode.  A store either takes the whole value
- * or fails with -EINVAL and changes nothing.  The parsers here are also
- * used by the module parameters, so a value means the same at insmod time
- * and at run time.
+ * or fails and changes nothing.  The parsers here are also used by the
+ * module parameters, so a value means the same at insmod time and at run
+ * time.  Stores run in process context and may sleep.
  */
 #include <linux/kernel.h>
 #include <linux/kobject.h>
-#include <linux/mutex.h>
 #include <linux/sysfs.h>
 
 #include "oomctl.h"
@@ -38,42 +40,136 @@ int oomctl_parse_bool(const char *buf, bool *res)
 	return 0;
 }
 
+/**
+ * oomctl_parse_default_policy - parse a default_policy value
+ * @buf: a policy name, optionally followed by a newline
+ * @res: where to store the result; untouched on error
+ *
+ * "subtree" needs a rule's cgroup to name the subtree, so it is refused.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int oomctl_parse_default_policy(const char *buf, enum oomctl_policy *res)
+{
+	enum oomctl_policy policy;
+
+	if (oomctl_parse_policy(buf, &policy) || policy == OOMCTL_POLICY_SUBTREE)
+		return -EINVAL;
+	*res = policy;
+	return 0;
+}
+
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
 	return sysfs_emit(buf, "%s\n", OOMCTL_VERSION);
 }
 
+static ssize_t bool_show(bool *val, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(*val));
+}
+
+static ssize_t bool_store(bool *val, const char *buf, size_t count)
+{
+	bool v;
+	int ret;
+
+	ret = oomctl_parse_bool(buf, &v);
+	if (ret)
+		return ret;
+	WRITE_ONCE(*val, v);
+	return count;
+}
+
 static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%d\n", oomctl_is_enabled());
+	return bool_show(&oomctl_enabled, buf);
 }
 
 static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	bool val;
+	return bool_store(&oomctl_enabled, buf, count);
+}
+
+static ssize_t dry_run_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return bool_show(&oomctl_dry_run, buf);
+}
+
+static ssize_t dry_run_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	return bool_store(&oomctl_dry_run, buf, count);
+}
+
+static ssize_t default_policy_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  oomctl_policy_name(READ_ONCE(oomctl_default_policy)));
+}
+
+static ssize_t default_policy_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t count)
+{
+	enum oomctl_policy policy;
 	int ret;
 
-	ret = oomctl_parse_bool(buf, &val);
+	ret = oomctl_parse_default_policy(buf, &policy);
 	if (ret)
 		return ret;
-	WRITE_ONCE(oomctl_enabled, val);
+	WRITE_ONCE(oomctl_default_policy, policy);
 	return count;
+}
+
+/*
+ * rules is a binary attribute so that a table longer than a page can be
+ * read; each write() is one unit of whole lines, whatever its offset.
+ */
+static ssize_t rules_read(struct file *file, struct kobject *kobj,
+			  struct bin_attribute *attr, char *buf, loff_t off,
+			  size_t count)
+{
+	return oomctl_rules_read(buf, off, count);
+}
+
+static ssize_t rules_write(struct file *file, struct kobject *kobj,
+			   struct bin_attribute *attr, char *buf, loff_t off,
+			   size_t count)
+{
+	int ret = oomctl_rules_write(buf, count);
+
+	return ret ? ret : count;
 }
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 static struct kobj_attribute enabled_attr = __ATTR_RW_MODE(enabled, 0644);
+static struct kobj_attribute dry_run_attr = __ATTR_RW_MODE(dry_run, 0644);
+static struct kobj_attribute default_policy_attr =
+	__ATTR_RW_MODE(default_policy, 0644);
+static BIN_ATTR_RW(rules, 0);
 
 static struct attribute *oomctl_attrs[] = {
 	&version_attr.attr,
 	&enabled_attr.attr,
+	&dry_run_attr.attr,
+	&default_policy_attr.attr,
+	NULL,
+};
+
+static struct bin_attribute *oomctl_bin_attrs[] = {
+	&bin_attr_rules,
 	NULL,
 };
 
 static const struct attribute_group oomctl_group = {
 	.attrs = oomctl_attrs,
+	.bin_attrs = oomctl_bin_attrs,
 };
 
 static const struct attribute_group *oomctl_groups[] = {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -123,6 +124,33 @@ long oomctl_stat(const char *name)
 	if (read_ulong(oomctl_file(file), &val))
 		return -1;
 	return val;
+}
+
+int oomctl_rule(const char *cg, const char *keys)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "/" CG_TEST "%s%s %s\n", *cg ? "/" : "",
+		 cg, keys);
+	return oomctl_write("rules", line);
+}
+
+bool dmesg_has(const char *a, const char *b)
+{
+	static char log[1 << 20];
+	char *line, *save;
+	int len;
+
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+	if (len < 0)
+		return false;
+	log[len] = '\0';
+	for (line = strtok_r(log, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, a) && (!b || strstr(line, b)))
+			return true;
+	}
+	return false;
 }
 
 long keyed_value(const char *path, const char *key)
@@ -265,6 +293,20 @@ pid_t spawn_hog(const char *cg, unsigned long mb)
 pid_t spawn_sleeper(const char *cg, int oom_score_adj)
 {
 	return spawn(cg, oom_score_adj, NULL);
+}
+
+pid_t spawn_fn(const char *cg, int (*fn)(void *arg), void *arg)
+{
+	char pid[16];
+	pid_t child;
+
+	child = fork();
+	if (child)
+		return child;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (cg_write(cg, "cgroup.procs", pid) || set_oom_score_adj(getpid(), 0))
+		_exit(111);
+	_exit(fn(arg));
 }
 
 int child_end(pid_t pid, int timeout_ms)

@@ -36,6 +36,11 @@ long oomctl_stat(const char *name);
 long keyed_value(const char *path, const char *key);
 long proc_vmstat(const char *key);
 
+/* Add or replace the rule for CG_TEST/<cg> ("" for the test root). */
+int oomctl_rule(const char *cg, const char *keys);
+/* Does the kernel log hold a line containing every given string? */
+bool dmesg_has(const char *a, const char *b);
+
 /* Cgroups, as paths relative to CG_ROOT/CG_TEST ("" is the test root) */
 const char *cg_path(const char *cg, const char *file);
 int cg_setup(void);
@@ -47,6 +52,8 @@ int cg_cleanup(void);
 /* Processes */
 pid_t spawn_hog(const char *cg, unsigned long mb);
 pid_t spawn_sleeper(const char *cg, int oom_score_adj);
+/* A child that runs @fn(@arg) in @cg with oom_score_adj 0, then exits. */
+pid_t spawn_fn(const char *cg, int (*fn)(void *arg), void *arg);
 /*
  * Wait up to timeout_ms for a child to end: its signal number, 0 for a
  * normal exit, -1 if still running then.

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fallback killer: kill every task of a cgroup that has no memory
+ * controller of its own, where the kernel's group kill (which works on a
+ * memcg) cannot be used.
+ *
+ * The OOM path only queues the cgroup's id, in a fixed ring (no
+ * allocation); kill_work, on a WQ_MEM_RECLAIM workqueue so that it runs
+ * even when no new worker can be created, does the killing: every
+ * process under the cgroup, except kernel threads, init and tasks with
+ * oom_score_adj -1000, gets SIGKILL.  Unlike the kernel's group kill,
+ * these tasks get no memory reserves and no OOM reaper: they free their
+ * memory as they exit.
+ *
+ * pending_lock protects the ring; it is taken from the OOM path (atomic)
+ * and from kill_work, so with IRQs off.
+ */
+#include <linux/cgroup.h>
+#include <linux/err.h>
+#include <linux/oom.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "oomctl.h"
+
+#define PENDING_MAX 16
+
+static DEFINE_SPINLOCK(pending_lock);
+static u64 pending[PENDING_MAX];		/* cgroup ids; pending_lock */
+static unsigned int nr_pending;			/* pending_lock */
+
+static struct workqueue_struct *kill_wq;
+static void kill_pending(struct work_struct *work);
+static DECLARE_WORK(kill_work, kill_pending);
+
+/**
+ * oomctl_fallback_queue - have every task under @cgrp killed soon
+ * @cgrp: the cgroup, valid under the caller's RCU read lock
+ *
+ * Context: any, including the OOM path.  Does not sleep or allocate.
+ * Return: false if the queue was full (the kill is dropped).
+ */
+bool oomctl_fallback_queue(struct cgroup *cgrp)
+{
+	unsigned long flags;
+	bool queued = false;
+	u64 id = cgroup_id(cgrp);
+	unsigned int i;
+
+	spin_lock_irqsave(&pending_lock, flags);
+	for (i = 0; i < nr_pending; i++) {
+		if (pending[i] == id)
+			break;
+	}
+	if (i < nr_pending) {
+		queued = true;
+	} else if (nr_pending < PENDING_MAX) {
+		pending[nr_pending++] = id;
+		queued = true;
+	}
+	spin_unlock_irqrestore(&pending_lock, flags);
+	if (queued)
+		queue_work(kill_wq, &kill_work);
+	return queued;
+}
+
+static unsigned int kill_cgroup(struct cgroup *target)
+{
+	struct task_struct *p;
+	unsigned int killed = 0;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		if (p->flags & PF_KTHREAD || is_global_init(p) ||
+		    p->signal->oom_score_adj == OOM_SCORE_ADJ_MIN ||
+		    fatal_signal_pending(p))
+			continue;
+		if (!cgroup_is_descendant(task_dfl_cgroup(p), target))
+			continue;
+		if (!send_sig_info(SIGKILL, SEND_SIG_PRIV, p))
+			killed++;
+	}
+	rcu_read_unlock();
+	return killed;
+}
+
+static void kill_pending(struct work_struct *work)
+{
+	unsigned long flags;
+	struct cgroup *cgrp;
+	unsigned int killed;
+	u64 id;
+
+	for (;;) {
+		spin_lock_irqsave(&pending_lock, flags);
+		if (!nr_pending) {
+			spin_unlock_irqrestore(&pending_lock, flags);
+			return;
+		}
+		id = pending[--nr_pending];
+		spin_unlock_irqrestore(&pending_lock, flags);
+
+		cgrp = cgroup_get_from_id(id);
+		if (IS_ERR(cgrp))
+			continue;	/* removed meanwhile: nobody left to kill */
+		killed = kill_cgroup(cgrp);
+		cgroup_put(cgrp);
+		oomctl_count(OOMCTL_STAT_FALLBACK_KILLS);
+		oomctl_count_n(OOMCTL_STAT_FALLBACK_TASKS, killed);
+		oomctl_count_n(OOMCTL_STAT_TASKS_KILLED, killed);
+		pr_info("fallback killer: %u task(s) killed in cgroup id %llu\n",
+			killed, id);
+	}
+}
+
+int oomctl_kill_init(void)
+{
+	kill_wq = alloc_workqueue("oomctl_kill", WQ_MEM_RECLAIM, 0);
+	return kill_wq ? 0 : -ENOMEM;
+}
+
+/* After the hooks are gone: no new kill can be queued; finish the queued ones. */
+void oomctl_kill_exit(void)
+{
+	destroy_workqueue(kill_wq);
+}
