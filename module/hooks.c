@@ -25,10 +25,18 @@
  *   replace the returned memcg.  Changing a return value is what a
  *   tracepoint cannot do.  Resolved by name, so it works with IBT.
  *
+ * - A kretprobe on oom_badness(), the victim-selection score (also behind
+ *   /proc/<pid>/oom_score): the matching rule's bias is added to it.
+ *
+ * - A kprobe on out_of_memory(), only to tell a sysrq-f OOM (order -1)
+ *   from other global OOMs for the record.
+ *
  * Every hook body runs in atomic context with oom_lock held: nothing here
  * may sleep or allocate.
  */
+#include <linux/cpumask.h>
 #include <linux/kprobes.h>
+#include <linux/minmax.h>
 #include <linux/memcontrol.h>
 #include <linux/oom.h>
 #include <linux/pid.h>
@@ -47,6 +55,7 @@ static void oomctl_note_victim(struct task_struct *task)
 		return;
 	oomctl_count(OOMCTL_STAT_VICTIMS);
 	oomctl_count(OOMCTL_STAT_TASKS_KILLED);
+	oomctl_event_victim(task);
 }
 
 #ifdef OOMCTL_HAVE_MARK_VICTIM_TASK
@@ -126,6 +135,54 @@ static struct kretprobe oom_group_krp = {
 	.maxactive = 4,
 };
 
+/* oom_badness(p, totalpages): its arguments, saved at entry. */
+struct badness_call {
+	struct task_struct *p;
+	unsigned long totalpages;
+};
+
+static int badness_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct badness_call *call = (void *)ri->data;
+
+	if (!oomctl_is_enabled())
+		return 1;
+	call->p = (struct task_struct *)regs_get_kernel_argument(regs, 0);
+	call->totalpages = regs_get_kernel_argument(regs, 1);
+	return 0;
+}
+
+static int badness_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct badness_call *call = (void *)ri->data;
+	long points = regs_return_value(regs);
+
+	points = oomctl_bias_badness(call->p, call->totalpages, points);
+	regs_set_return_value(regs, points);
+	return 0;
+}
+
+static struct kretprobe badness_krp = {
+	.kp.symbol_name = "oom_badness",
+	.entry_handler = badness_entry,
+	.handler = badness_return,
+	.data_size = sizeof(struct badness_call),
+	/* /proc/<pid>/oom_score readers run concurrently; set at init. */
+};
+
+static int oom_start(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct oom_control *oc = (void *)regs_get_kernel_argument(regs, 0);
+
+	oomctl_note_oom_start(oc->order == -1);
+	return 0;
+}
+
+static struct kprobe oom_start_kp = {
+	.symbol_name = "out_of_memory",
+	.pre_handler = oom_start,
+};
+
 int oomctl_hooks_init(void)
 {
 	int ret;
@@ -150,13 +207,30 @@ int oomctl_hooks_init(void)
 		goto err_tp;
 	}
 
+	ret = register_kprobe(&oom_start_kp);
+	if (ret) {
+		pr_err("cannot probe %s: %d\n", oom_start_kp.symbol_name, ret);
+		goto err_notifier;
+	}
+
+	badness_krp.maxactive = max_t(int, 16, 4 * num_possible_cpus());
+	ret = register_kretprobe(&badness_krp);
+	if (ret) {
+		pr_err("cannot probe %s: %d\n", badness_krp.kp.symbol_name, ret);
+		goto err_oom_start;
+	}
+
 	ret = register_kretprobe(&oom_group_krp);
 	if (ret) {
 		pr_err("cannot probe %s: %d\n", oom_group_krp.kp.symbol_name, ret);
-		goto err_notifier;
+		goto err_badness;
 	}
 	return 0;
 
+err_badness:
+	unregister_kretprobe(&badness_krp);
+err_oom_start:
+	unregister_kprobe(&oom_start_kp);
 err_notifier:
 	unregister_oom_notifier(&oomctl_oom_nb);
 err_tp:
@@ -176,9 +250,12 @@ err_tp:
 void oomctl_hooks_exit(void)
 {
 	unregister_kretprobe(&oom_group_krp);
-	if (oom_group_krp.nmissed)
-		pr_warn("%d call(s) of %s missed\n", oom_group_krp.nmissed,
-			oom_group_krp.kp.symbol_name);
+	unregister_kretprobe(&badness_krp);
+	unregister_kprobe(&oom_start_kp);
+	if (oom_group_krp.nmissed || badness_krp.nmissed)
+		pr_warn("missed calls: %s %d, %s %d\n",
+			oom_group_krp.kp.symbol_name, oom_group_krp.nmissed,
+			badness_krp.kp.symbol_name, badness_krp.nmissed);
 	unregister_oom_notifier(&oomctl_oom_nb);
 	tracepoint_probe_unregister(mark_victim_tp, probe_mark_victim, NULL);
 	tracepoint_synchronize_unregister();

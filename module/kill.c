@@ -27,9 +27,14 @@
 
 #define PENDING_MAX 16
 
+struct pending_kill {
+	u64 cgid;		/* the cgroup to kill */
+	u64 seq;		/* the event to report the kills to */
+};
+
 static DEFINE_SPINLOCK(pending_lock);
-static u64 pending[PENDING_MAX];		/* cgroup ids; pending_lock */
-static unsigned int nr_pending;			/* pending_lock */
+static struct pending_kill pending[PENDING_MAX];	/* pending_lock */
+static unsigned int nr_pending;				/* pending_lock */
 
 static struct workqueue_struct *kill_wq;
 static void kill_pending(struct work_struct *work);
@@ -38,11 +43,12 @@ static DECLARE_WORK(kill_work, kill_pending);
 /**
  * oomctl_fallback_queue - have every task under @cgrp killed soon
  * @cgrp: the cgroup, valid under the caller's RCU read lock
+ * @seq: the event the kills are reported to
  *
  * Context: any, including the OOM path.  Does not sleep or allocate.
  * Return: false if the queue was full (the kill is dropped).
  */
-bool oomctl_fallback_queue(struct cgroup *cgrp)
+bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq)
 {
 	unsigned long flags;
 	bool queued = false;
@@ -51,13 +57,13 @@ bool oomctl_fallback_queue(struct cgroup *cgrp)
 
 	spin_lock_irqsave(&pending_lock, flags);
 	for (i = 0; i < nr_pending; i++) {
-		if (pending[i] == id)
+		if (pending[i].cgid == id)
 			break;
 	}
 	if (i < nr_pending) {
 		queued = true;
 	} else if (nr_pending < PENDING_MAX) {
-		pending[nr_pending++] = id;
+		pending[nr_pending++] = (struct pending_kill) { id, seq };
 		queued = true;
 	}
 	spin_unlock_irqrestore(&pending_lock, flags);
@@ -89,9 +95,9 @@ static unsigned int kill_cgroup(struct cgroup *target)
 static void kill_pending(struct work_struct *work)
 {
 	unsigned long flags;
+	struct pending_kill job;
 	struct cgroup *cgrp;
 	unsigned int killed;
-	u64 id;
 
 	for (;;) {
 		spin_lock_irqsave(&pending_lock, flags);
@@ -99,10 +105,10 @@ static void kill_pending(struct work_struct *work)
 			spin_unlock_irqrestore(&pending_lock, flags);
 			return;
 		}
-		id = pending[--nr_pending];
+		job = pending[--nr_pending];
 		spin_unlock_irqrestore(&pending_lock, flags);
 
-		cgrp = cgroup_get_from_id(id);
+		cgrp = cgroup_get_from_id(job.cgid);
 		if (IS_ERR(cgrp))
 			continue;	/* removed meanwhile: nobody left to kill */
 		killed = kill_cgroup(cgrp);
@@ -110,8 +116,7 @@ static void kill_pending(struct work_struct *work)
 		oomctl_count(OOMCTL_STAT_FALLBACK_KILLS);
 		oomctl_count_n(OOMCTL_STAT_FALLBACK_TASKS, killed);
 		oomctl_count_n(OOMCTL_STAT_TASKS_KILLED, killed);
-		pr_info("fallback killer: %u task(s) killed in cgroup id %llu\n",
-			killed, id);
+		oomctl_event_add_killed(job.seq, killed);
 	}
 }
 

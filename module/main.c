@@ -2,12 +2,13 @@
 /*
  * oomctl: per-cgroup OOM kill policy.  Module parameters, init and exit.
  *
- * Init order: the fallback killer and the rule table first, then the
- * hooks that use them, then sysfs, so that every file a user can see
- * works.  Exit is the reverse: sysfs goes first, so no store runs while
- * the rest goes; then the hooks, each detach waiting for its running
- * callbacks; then the fallback killer finishes what was queued; then the
- * rule table, after an RCU grace period, is freed.
+ * Init order: the event ring, the fallback killer and the rule table
+ * first, then the hooks that use them, then sysfs, so that every file a
+ * user can see works.  Exit is the reverse: the sysfs files go first, so
+ * no store runs while the rest goes; then the hooks, each detach waiting
+ * for its running callbacks; then the fallback killer finishes what was
+ * queued and the event worker its last report; then the rule table,
+ * after an RCU grace period, is freed; the sysfs directory goes last.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -80,6 +81,24 @@ static const struct kernel_param_ops max_rules_ops = {
 module_param_cb(max_rules, &max_rules_ops, &oomctl_max_rules, 0444);
 MODULE_PARM_DESC(max_rules, "Size of the rule table: 1..65536 (default 256)");
 
+static int events_max_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 10, &n) || n < 1 || n > 4096)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops events_max_ops = {
+	.set = events_max_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(events_max, &events_max_ops, &oomctl_events_max, 0444);
+MODULE_PARM_DESC(events_max, "Decisions kept in the events file: 1..4096 (default 64)");
+
 /* Applied once at init; the table's current state is in /sys/kernel/oomctl/rules. */
 static char *initial_rules;
 module_param_named(rules, initial_rules, charp, 0);
@@ -90,9 +109,12 @@ static int __init oomctl_init(void)
 {
 	int ret;
 
-	ret = oomctl_kill_init();
+	ret = oomctl_events_init();
 	if (ret)
 		return ret;
+	ret = oomctl_kill_init();
+	if (ret)
+		goto err_events;
 	ret = oomctl_rules_init(initial_rules);
 	if (ret)
 		goto err_kill;
@@ -114,15 +136,19 @@ err_rules:
 	oomctl_rules_exit();
 err_kill:
 	oomctl_kill_exit();
+err_events:
+	oomctl_events_exit();
 	return ret;
 }
 
 static void __exit oomctl_exit(void)
 {
-	oomctl_sysfs_exit();
+	oomctl_sysfs_remove();
 	oomctl_hooks_exit();
 	oomctl_kill_exit();
+	oomctl_events_exit();
 	oomctl_rules_exit();
+	oomctl_sysfs_exit();
 	pr_info("unloaded\n");
 }
 

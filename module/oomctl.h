@@ -12,6 +12,7 @@
  *   rules.c   - the rule table: grammar, storage, binding paths to
  *               cgroups, and the lock-free lookup used by the OOM path
  *   kill.c    - the fallback killer, for cgroups without a memcg of their own
+ *   events.c  - the decision record (events file) and the dmesg lines
  *   stats.c   - the counters behind /sys/kernel/oomctl/stats/
  *   sysfs.c   - /sys/kernel/oomctl/ and the switch parsers shared with
  *               the module parameters
@@ -21,9 +22,10 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 
-#define OOMCTL_VERSION "0.2.0"
+#define OOMCTL_VERSION "0.3.0"
 
 struct attribute_group;
 struct cgroup;
@@ -77,6 +79,9 @@ enum oomctl_stat {
 	OOMCTL_STAT_FALLBACK_TASKS,
 	OOMCTL_STAT_FALLBACK_DROPPED,
 	OOMCTL_STAT_TASKS_KILLED,
+	OOMCTL_STAT_SYSRQ_KILLS,
+	OOMCTL_STAT_BIAS_APPLIED,
+	OOMCTL_STAT_EVENTS_DROPPED,
 	NR_OOMCTL_STATS,
 };
 
@@ -101,11 +106,56 @@ int oomctl_parse_policy(const char *name, enum oomctl_policy *policy);
 struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 				 struct mem_cgroup *oom_domain,
 				 struct mem_cgroup *kernel_group);
+long oomctl_bias_badness(struct task_struct *p, unsigned long totalpages,
+			 long points);
+void oomctl_note_oom_start(bool sysrq);
 
 /* rules.c */
+enum oomctl_oom_kind {
+	OOMCTL_OOM_GLOBAL,
+	OOMCTL_OOM_SYSRQ,
+	OOMCTL_OOM_MEMCG,
+};
+
+/* How the tasks that die with the victim are killed. */
+enum oomctl_mechanism {
+	OOMCTL_MECH_NONE,	/* the victim dies alone */
+	OOMCTL_MECH_KERNEL,	/* the kernel's group kill of a memcg */
+	OOMCTL_MECH_FALLBACK,	/* oomctl's fallback killer (kill.c) */
+};
+
+/* Room for a cgroup path in an event; longer paths are cut short. */
+#define OOMCTL_EVENT_PATH	256
+
+/* One decision, as recorded in the ring (events.c). */
+struct oomctl_event {
+	u64 seq;			/* 1, 2, ...: gaps show overwritten events */
+	u64 time_ns;			/* boot time */
+	enum oomctl_oom_kind kind;
+	enum oomctl_policy policy;
+	enum oomctl_mechanism mechanism;
+	int bias;			/* of the matching rule */
+	bool dry_run;
+	bool narrowed;			/* target narrowed to the OOM domain */
+	pid_t victim_pid;
+	unsigned int tasks_killed;
+	unsigned long victim_rss_kb;
+	u64 target_cgid;		/* the group the kernel kills, or 0 */
+	char victim_comm[TASK_COMM_LEN];
+	char domain[OOMCTL_EVENT_PATH];
+	char victim_cgroup[OOMCTL_EVENT_PATH];
+	char target[OOMCTL_EVENT_PATH];	/* "-": the victim alone */
+	char rule[OOMCTL_EVENT_PATH];	/* "-": default_policy */
+};
+
+/* Victim-selection bias, in oom_score_adj units. */
+#define OOMCTL_BIAS_MIN	-1000
+#define OOMCTL_BIAS_MAX	1000
+
 struct oomctl_match {
 	struct cgroup *cgrp;		/* the rule's cgroup, valid under RCU */
 	enum oomctl_policy policy;
+	int bias;
 	const char *path;		/* valid under RCU */
 };
 
@@ -116,8 +166,20 @@ ssize_t oomctl_rules_read(char *buf, loff_t off, size_t count);
 int oomctl_rules_init(const char *initial);
 void oomctl_rules_exit(void);
 
+/* events.c */
+extern unsigned int oomctl_events_max;
+struct oomctl_event *oomctl_event_start(unsigned long *flags);
+void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
+			 unsigned long flags);
+void oomctl_event_copy_path(char *dst, struct cgroup *cgrp);
+void oomctl_event_victim(struct task_struct *task);
+void oomctl_event_add_killed(u64 seq, unsigned int n);
+ssize_t oomctl_events_read(char *buf, loff_t off, size_t count);
+int oomctl_events_init(void);
+void oomctl_events_exit(void);
+
 /* kill.c */
-bool oomctl_fallback_queue(struct cgroup *cgrp);
+bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq);
 int oomctl_kill_init(void);
 void oomctl_kill_exit(void);
 
@@ -129,6 +191,8 @@ void oomctl_hooks_exit(void);
 int oomctl_parse_bool(const char *buf, bool *res);
 int oomctl_parse_default_policy(const char *buf, enum oomctl_policy *res);
 int oomctl_sysfs_init(void);
+void oomctl_sysfs_notify_events(void);
+void oomctl_sysfs_remove(void);
 void oomctl_sysfs_exit(void);
 
 #endif /* _OOMCTL_H */

@@ -22,16 +22,19 @@
  * memcg to hand back; the victim then dies alone now and the fallback
  * killer (kill.c) kills the rest of the cgroup from a worker.
  *
+ * Every decision is recorded in the event ring (events.c), which also
+ * tells it in dmesg.  The bias of the matching rule is applied to the
+ * victim-selection score by oomctl_bias_badness().
+ *
  * Context: atomic (kretprobe handler, preemption off), oom_lock held, in
  * the task that hit the OOM.  Nothing here sleeps or allocates.
  */
 #include <linux/cgroup.h>
-#include <linux/kernfs.h>
 #include <linux/memcontrol.h>
-#include <linux/printk.h>
+#include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
-#include <linux/spinlock.h>
+#include <linux/sched/task.h>
 #include <linux/string.h>
 
 #include "oomctl.h"
@@ -44,6 +47,12 @@ static const char * const policy_names[NR_OOMCTL_POLICIES] = {
 	[OOMCTL_POLICY_PROCESS] = "process",
 	[OOMCTL_POLICY_GROUP] = "group",
 	[OOMCTL_POLICY_SUBTREE] = "subtree",
+};
+
+static const enum oomctl_stat kind_stats[] = {
+	[OOMCTL_OOM_GLOBAL] = OOMCTL_STAT_GLOBAL_KILLS,
+	[OOMCTL_OOM_SYSRQ] = OOMCTL_STAT_SYSRQ_KILLS,
+	[OOMCTL_OOM_MEMCG] = OOMCTL_STAT_MEMCG_KILLS,
 };
 
 static const enum oomctl_stat policy_stats[NR_OOMCTL_POLICIES] = {
@@ -76,14 +85,21 @@ int oomctl_parse_policy(const char *name, enum oomctl_policy *policy)
 	return 0;
 }
 
-/* What was decided, for the dmesg line. */
-struct decision {
-	enum oomctl_policy policy;
-	const char *rule;		/* rule path, or NULL for default_policy */
-	struct cgroup *target;		/* cgroup to kill with the victim, or NULL */
-	bool fallback;			/* target has no memcg of its own */
-	bool narrowed;			/* target narrowed to the OOM domain */
-};
+/*
+ * The task running the current global OOM, if that OOM came from sysrq-f.
+ * Written and read under oom_lock (the out_of_memory() probe, then
+ * oomctl_decide() in the same task); only compared, never dereferenced.
+ */
+static const struct task_struct *sysrq_oom_task;
+
+/**
+ * oomctl_note_oom_start - out_of_memory() begins in the current task
+ * @sysrq: it is a sysrq-f OOM (order -1)
+ */
+void oomctl_note_oom_start(bool sysrq)
+{
+	WRITE_ONCE(sysrq_oom_task, sysrq ? current : NULL);
+}
 
 /* The memcg a cgroup owns, or NULL if the memory controller is off there. */
 static struct mem_cgroup *own_memcg(struct cgroup *cgrp)
@@ -96,14 +112,15 @@ static struct mem_cgroup *own_memcg(struct cgroup *cgrp)
 
 /*
  * The cgroup whose tasks die with the victim, or NULL if the victim dies
- * alone.  @leaf is the victim's cgroup, @domain the OOM domain's.
+ * alone.  @leaf is the victim's cgroup, @rule_cgrp the matching rule's (or
+ * NULL), @domain the OOM domain's (NULL for a global OOM).
  */
-static struct cgroup *pick_target(struct decision *d, struct cgroup *leaf,
+static struct cgroup *pick_target(struct oomctl_event *ev, struct cgroup *leaf,
 				  struct cgroup *rule_cgrp, struct cgroup *domain)
 {
 	struct cgroup *target;
 
-	switch (d->policy) {
+	switch (ev->policy) {
 	case OOMCTL_POLICY_GROUP:
 		target = leaf;
 		break;
@@ -118,40 +135,25 @@ static struct cgroup *pick_target(struct decision *d, struct cgroup *leaf,
 	/* Both are ancestors of the victim: one contains the other. */
 	if (domain && target != domain && !cgroup_is_descendant(target, domain)) {
 		target = domain;
-		d->narrowed = true;
+		ev->narrowed = true;
 	}
 	/* Never the root cgroup: that would be every task of the system. */
 	return cgroup_parent(target) ? target : NULL;
 }
 
-static void report(const struct decision *d, struct task_struct *victim,
-		   struct mem_cgroup *oom_domain)
+static unsigned long rss_kb(struct task_struct *task)
 {
-	static const char fallback_note[] =
-		" by the fallback killer (no memory controller there)";
-	static DEFINE_SPINLOCK(buf_lock);	/* the buffer; IRQs may be on */
-	static char target[256];
-	unsigned long flags;
+	unsigned long pages = 0;
 
-	spin_lock_irqsave(&buf_lock, flags);
-	if (d->target)
-		kernfs_path_from_node(d->target->kn, NULL, target, sizeof(target));
-	pr_info_ratelimited("%s%s kill after %s OOM: victim %d (%s), %s%s%s%s (%s%s)\n",
-			    oomctl_dry_run ? "dry run: would do " : "",
-			    policy_names[d->policy],
-			    oom_domain ? "memcg" : "global",
-			    task_pid_nr(victim), victim->comm,
-			    d->target ? "with cgroup " : "alone",
-			    d->target ? target : "",
-			    d->fallback ? fallback_note : "",
-			    d->narrowed ? " (narrowed to the OOM domain)" : "",
-			    d->rule ? "rule " : "default_policy",
-			    d->rule ? d->rule : "");
-	spin_unlock_irqrestore(&buf_lock, flags);
+	task_lock(task);
+	if (task->mm)
+		pages = get_mm_rss(task->mm);
+	task_unlock(task);
+	return pages << (PAGE_SHIFT - 10);
 }
 
 /**
- * oomctl_decide - choose what dies with the OOM victim
+ * oomctl_decide - choose what dies with the OOM victim, and record it
  * @victim: the task the OOM killer chose
  * @oom_domain: the memcg that hit its limit, or NULL for a global OOM
  * @kernel_group: what mem_cgroup_get_oom_group() returned (a reference
@@ -165,47 +167,117 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 				 struct mem_cgroup *oom_domain,
 				 struct mem_cgroup *kernel_group)
 {
-	struct decision d = { .policy = READ_ONCE(oomctl_default_policy) };
 	struct mem_cgroup *result = kernel_group, *memcg = NULL;
-	struct cgroup *leaf, *domain = NULL;
-	struct oomctl_match match;
+	unsigned long rss = rss_kb(victim), flags;
+	struct cgroup *leaf, *domain = NULL, *target;
+	bool dry_run = READ_ONCE(oomctl_dry_run);
+	struct oomctl_match match = { };
+	struct oomctl_event *ev;
+	bool fallback = false;
+	u64 seq;
 
-	oomctl_count(oom_domain ? OOMCTL_STAT_MEMCG_KILLS : OOMCTL_STAT_GLOBAL_KILLS);
+	ev = oomctl_event_start(&flags);
+	ev->victim_pid = task_pid_nr(victim);
+	ev->victim_rss_kb = rss;
+	ev->dry_run = dry_run;
+	memcpy(ev->victim_comm, victim->comm, sizeof(ev->victim_comm));
+	ev->victim_comm[sizeof(ev->victim_comm) - 1] = '\0';
+	if (oom_domain)
+		ev->kind = OOMCTL_OOM_MEMCG;
+	else if (READ_ONCE(sysrq_oom_task) == current)
+		ev->kind = OOMCTL_OOM_SYSRQ;
+	else
+		ev->kind = OOMCTL_OOM_GLOBAL;
+	oomctl_count(kind_stats[ev->kind]);
 
 	rcu_read_lock();
 	leaf = task_dfl_cgroup(victim);
 	if (oom_domain)
 		domain = oom_domain->css.cgroup;
+	ev->policy = READ_ONCE(oomctl_default_policy);
 	if (oomctl_rules_lookup(leaf, &match)) {
-		d.policy = match.policy;
-		d.rule = match.path;
+		ev->policy = match.policy;
+		ev->bias = match.bias;
+		strscpy(ev->rule, match.path, sizeof(ev->rule));
+	} else {
+		strscpy(ev->rule, "-", sizeof(ev->rule));
 	}
-	oomctl_count(policy_stats[d.policy]);
+	oomctl_count(policy_stats[ev->policy]);
 
-	d.target = pick_target(&d, leaf, d.rule ? match.cgrp : NULL, domain);
-	if (d.target) {
-		memcg = own_memcg(d.target);
+	target = pick_target(ev, leaf, match.path ? match.cgrp : NULL, domain);
+	if (target) {
+		memcg = own_memcg(target);
 		if (!memcg || !css_tryget(&memcg->css)) {
 			memcg = NULL;
-			d.fallback = true;
+			fallback = true;
 		}
 	}
 
-	if (READ_ONCE(oomctl_dry_run)) {
+	/* The event tells what oomctl does, or in a dry run would do. */
+	if (ev->policy == OOMCTL_POLICY_KERNEL && kernel_group)
+		target = kernel_group->css.cgroup;
+	if (target)
+		ev->mechanism = fallback ? OOMCTL_MECH_FALLBACK : OOMCTL_MECH_KERNEL;
+	oomctl_event_copy_path(ev->target, target);
+	oomctl_event_copy_path(ev->victim_cgroup, leaf);
+	if (domain)
+		oomctl_event_copy_path(ev->domain, domain);
+	else
+		strscpy(ev->domain, "/", sizeof(ev->domain));
+
+	if (dry_run) {
 		oomctl_count(OOMCTL_STAT_DRY_RUN);
 		if (memcg)
 			css_put(&memcg->css);
-	} else if (d.policy != OOMCTL_POLICY_KERNEL) {
+	} else if (ev->policy != OOMCTL_POLICY_KERNEL) {
 		if (kernel_group)
 			css_put(&kernel_group->css);
 		result = memcg;
-		if (d.fallback && !oomctl_fallback_queue(d.target))
-			oomctl_count(OOMCTL_STAT_FALLBACK_DROPPED);
 	}
-	if (result)
+	/* What the kernel will really kill: its marks are counted in the event. */
+	if (result) {
 		oomctl_count(OOMCTL_STAT_GROUP_KILLS);
-	if (d.policy != OOMCTL_POLICY_KERNEL)
-		report(&d, victim, oom_domain);
+		ev->target_cgid = cgroup_id(result->css.cgroup);
+	}
+	seq = ev->seq;
+	oomctl_event_commit(ev, victim, flags);
+
+	if (fallback && !dry_run && !oomctl_fallback_queue(target, seq))
+		oomctl_count(OOMCTL_STAT_FALLBACK_DROPPED);
 	rcu_read_unlock();
 	return result;
+}
+
+/**
+ * oomctl_bias_badness - apply the matching rule's bias to a badness score
+ * @p: the task oom_badness() scored
+ * @totalpages: its second argument
+ * @points: what it returned; LONG_MIN (never to be killed) is kept
+ *
+ * The bias counts like oom_score_adj: bias * totalpages / 1000 is added.
+ * The result is kept at -totalpages or above, which is where
+ * oom_score_adj -1000 would put it were it not "never": a task biased by
+ * -1000 is chosen last, but still chosen rather than none (a global OOM
+ * with no candidate panics), and /proc/<pid>/oom_score stays in 0..2000.
+ *
+ * Context: oom_badness()'s callers: the OOM killer (atomic, under RCU,
+ * oom_lock held) and /proc/<pid>/oom_score reads.
+ */
+long oomctl_bias_badness(struct task_struct *p, unsigned long totalpages,
+			 long points)
+{
+	struct oomctl_match match;
+	int bias = 0;
+
+	if (points == LONG_MIN || READ_ONCE(oomctl_dry_run))
+		return points;
+	rcu_read_lock();
+	if (oomctl_rules_lookup(task_dfl_cgroup(p), &match))
+		bias = match.bias;
+	rcu_read_unlock();
+	if (!bias)
+		return points;
+	oomctl_count(OOMCTL_STAT_BIAS_APPLIED);
+	points += bias * (long)(totalpages / 1000);
+	return max(points, -(long)totalpages);
 }

@@ -6,10 +6,11 @@
  * and to every descendant; the nearest rule above a task wins.  The
  * grammar, one rule a line, in the style of io.max:
  *
- *	<path> policy=<kernel|process|group|subtree>	add or replace
- *	-<path>						delete
+ *	<path> policy=<kernel|process|group|subtree> bias=<-1000..1000>
+ *						add or replace
+ *	-<path>					delete
  *
- * Keys left out take their defaults (policy=kernel); anything after '#'
+ * Keys left out take their defaults (policy=kernel bias=0); anything after '#'
  * is a comment.  A write holds any number of lines and is applied as a
  * whole or not at all.  A read prints one line per rule in the same form,
  * followed by "# active" or "# inactive", so that the output written back
@@ -60,6 +61,7 @@ struct rule {
 	char *path;
 	u64 cgid;			/* 0: no such cgroup (inactive) */
 	enum oomctl_policy policy;
+	int bias;
 };
 
 struct rule_table {
@@ -70,6 +72,7 @@ struct rule_table {
 struct snap_rule {
 	u64 cgid;
 	enum oomctl_policy policy;
+	int bias;
 	const char *path;		/* points into the same allocation */
 };
 
@@ -124,6 +127,7 @@ bool oomctl_rules_lookup(struct cgroup *cgrp, struct oomctl_match *match)
 		if (r) {
 			match->cgrp = cgrp;
 			match->policy = r->policy;
+			match->bias = r->bias;
 			match->path = r->path;
 			return true;
 		}
@@ -165,6 +169,7 @@ static int publish_snapshot(const struct rule_table *t)
 		memcpy(p, r->path, len);
 		snap->rules[n].cgid = r->cgid;
 		snap->rules[n].policy = r->policy;
+		snap->rules[n].bias = r->bias;
 		snap->rules[n].path = p;
 		n++;
 	}
@@ -223,17 +228,20 @@ static void bind_now(void)
 
 enum rule_key {
 	KEY_POLICY,
+	KEY_BIAS,
 	NR_RULE_KEYS,
 };
 
 static const char * const rule_key_names[NR_RULE_KEYS] = {
 	[KEY_POLICY] = "policy",
+	[KEY_BIAS] = "bias",
 };
 
 struct rule_op {
 	bool del;
 	char *path;
 	enum oomctl_policy policy;
+	int bias;
 };
 
 /*
@@ -289,6 +297,7 @@ static int parse_line(char *line, struct rule_op *op)
 	if (ret)
 		return ret;
 	op->policy = OOMCTL_POLICY_KERNEL;
+	op->bias = 0;
 
 	while ((tok = next_token(&line))) {
 		if (op->del)
@@ -306,6 +315,11 @@ static int parse_line(char *line, struct rule_op *op)
 			ret = oomctl_parse_policy(val, &op->policy);
 			if (ret)
 				return ret;
+			break;
+		case KEY_BIAS:
+			if (kstrtoint(val, 10, &op->bias) ||
+			    op->bias < OOMCTL_BIAS_MIN || op->bias > OOMCTL_BIAS_MAX)
+				return -EINVAL;
 			break;
 		}
 	}
@@ -369,12 +383,14 @@ static int apply_ops(const struct rule_table *cur, struct rule_op *ops,
 			next->nr--;
 		} else if (idx >= 0) {
 			next->rules[idx].policy = op->policy;
+			next->rules[idx].bias = op->bias;
 		} else {
 			if (next->nr == oomctl_max_rules)
 				return -ENOSPC;
 			next->rules[next->nr++] = (struct rule) {
 				.path = op->path,
 				.policy = op->policy,
+				.bias = op->bias,
 			};
 			op->path = NULL;	/* now owned by @next */
 		}
@@ -390,7 +406,7 @@ static int apply_ops(const struct rule_table *cur, struct rule_op *ops,
  * All lines are applied or none: on any error the table is unchanged.
  *
  * Return: 0; -EINVAL for a malformed line (bad path, unknown key or
- * policy, duplicate key, embedded NUL); -ENOENT for deleting a rule that
+ * policy, bias outside -1000..1000, duplicate key, embedded NUL); -ENOENT for deleting a rule that
  * does not exist; -ENOSPC when the table would exceed max_rules; -E2BIG
  * for a write of a page or more (sysfs would split it); -ENOMEM.
  */
@@ -478,8 +494,8 @@ ssize_t oomctl_rules_read(char *buf, loff_t off, size_t count)
 	for (i = 0; i < rule_table.nr; i++) {
 		const struct rule *r = &rule_table.rules[i];
 
-		len += scnprintf(text + len, size - len, "%s policy=%s # %s\n",
-				 r->path, oomctl_policy_name(r->policy),
+		len += scnprintf(text + len, size - len, "%s policy=%s bias=%d # %s\n",
+				 r->path, oomctl_policy_name(r->policy), r->bias,
 				 r->cgid ? "active" : "inactive");
 	}
 	mutex_unlock(&rules_mutex);

@@ -50,6 +50,9 @@ OOMCTL_STAT_ATTR(fallback_kills, OOMCTL_STAT_FALLBACK_KILLS);
 OOMCTL_STAT_ATTR(fallback_tasks, OOMCTL_STAT_FALLBACK_TASKS);
 OOMCTL_STAT_ATTR(fallback_dropped, OOMCTL_STAT_FALLBACK_DROPPED);
 OOMCTL_STAT_ATTR(tasks_killed, OOMCTL_STAT_TASKS_KILLED);
+OOMCTL_STAT_ATTR(sysrq_kills, OOMCTL_STAT_SYSRQ_KILLS);
+OOMCTL_STAT_ATTR(bias_applied, OOMCTL_STAT_BIAS_APPLIED);
+OOMCTL_STAT_ATTR(events_dropped, OOMCTL_STAT_EVENTS_DROPPED);
 
 static struct attribute *stats_attrs[] = {
 	&stat_attr_global_ooms.attr.attr,
@@ -66,6 +69,9 @@ static struct attribute *stats_attrs[] = {
 	&stat_attr_fallback_tasks.attr.attr,
 	&stat_attr_fallback_dropped.attr.attr,
 	&stat_attr_tasks_killed.attr.attr,
+	&stat_attr_sysrq_kills.attr.attr,
+	&stat_attr_bias_applied.attr.attr,
+	&stat_attr_events_dropped.attr.attr,
 	NULL,
 };
 

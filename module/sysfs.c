@@ -7,6 +7,7 @@
  *   dry_run         rw  "1": decide and record, change nothing
  *   default_policy  rw  policy where no rule matches: kernel, process, group
  *   rules           rw  the rule table (grammar in rules.c)
+ *   events          ro  the last decisions (events.c), pollable
  *   stats/          ro  counters (stats.c)
  *
  * Writes are root-only by file mode.  A store either takes the whole value
@@ -147,12 +148,20 @@ static ssize_t rules_write(struct file *file, struct kobject *kobj,
 	return ret ? ret : count;
 }
 
+static ssize_t events_read(struct file *file, struct kobject *kobj,
+			   struct bin_attribute *attr, char *buf, loff_t off,
+			   size_t count)
+{
+	return oomctl_events_read(buf, off, count);
+}
+
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 static struct kobj_attribute enabled_attr = __ATTR_RW_MODE(enabled, 0644);
 static struct kobj_attribute dry_run_attr = __ATTR_RW_MODE(dry_run, 0644);
 static struct kobj_attribute default_policy_attr =
 	__ATTR_RW_MODE(default_policy, 0644);
 static BIN_ATTR_RW(rules, 0);
+static BIN_ATTR_RO(events, 0);
 
 static struct attribute *oomctl_attrs[] = {
 	&version_attr.attr,
@@ -164,6 +173,7 @@ static struct attribute *oomctl_attrs[] = {
 
 static struct bin_attribute *oomctl_bin_attrs[] = {
 	&bin_attr_rules,
+	&bin_attr_events,
 	NULL,
 };
 
@@ -195,13 +205,24 @@ int oomctl_sysfs_init(void)
 	return 0;
 }
 
+/* Wake poll()/select() waiters on events.  Process context. */
+void oomctl_sysfs_notify_events(void)
+{
+	sysfs_notify(oomctl_kobj, NULL, "events");
+}
+
 /*
  * Removing the files waits for every running show/store to finish
  * (kernfs active references), so nothing of ours runs from sysfs after
- * this returns.
+ * this returns.  The directory stays until oomctl_sysfs_exit(), so that
+ * a late oomctl_sysfs_notify_events() finds no file, not a freed kobject.
  */
-void oomctl_sysfs_exit(void)
+void oomctl_sysfs_remove(void)
 {
 	sysfs_remove_groups(oomctl_kobj, oomctl_groups);
+}
+
+void oomctl_sysfs_exit(void)
+{
 	kobject_put(oomctl_kobj);
 }

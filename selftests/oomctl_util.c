@@ -135,7 +135,7 @@ int oomctl_rule(const char *cg, const char *keys)
 	return oomctl_write("rules", line);
 }
 
-bool dmesg_has(const char *a, const char *b)
+static bool dmesg_has_now(const char *a, const char *b)
 {
 	static char log[1 << 20];
 	char *line, *save;
@@ -149,6 +149,18 @@ bool dmesg_has(const char *a, const char *b)
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (strstr(line, a) && (!b || strstr(line, b)))
 			return true;
+	}
+	return false;
+}
+
+bool dmesg_has(const char *a, const char *b)
+{
+	int i;
+
+	for (i = 0; i < 30; i++) {
+		if (dmesg_has_now(a, b))
+			return true;
+		usleep(100000);
 	}
 	return false;
 }

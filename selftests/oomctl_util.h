@@ -38,7 +38,10 @@ long proc_vmstat(const char *key);
 
 /* Add or replace the rule for CG_TEST/<cg> ("" for the test root). */
 int oomctl_rule(const char *cg, const char *keys);
-/* Does the kernel log hold a line containing every given string? */
+/*
+ * Does the kernel log hold a line containing @a and @b (if not NULL)?
+ * Waits up to 3 s for it: oomctl tells its decisions from a worker.
+ */
 bool dmesg_has(const char *a, const char *b);
 
 /* Cgroups, as paths relative to CG_ROOT/CG_TEST ("" is the test root) */

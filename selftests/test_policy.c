@@ -221,7 +221,8 @@ TEST_F(policy, process_beats_oom_group)
 	EXPECT_EQ(1, cg_event("app", "oom_kill"));
 	EXPECT_EQ(1, stat_delta(&self->t, "decisions_process"));
 	EXPECT_EQ(0, stat_delta(&self->t, "group_kills"));
-	EXPECT_TRUE(dmesg_has("oomctl: process kill after memcg OOM", "rule /oomctl-test/app)"));
+	EXPECT_TRUE(dmesg_has("oomctl: process kill after memcg OOM in /oomctl-test/app:",
+			      "), 1 task, rule /oomctl-test/app"));
 }
 
 /* group and subtree kill through the kernel's path: memory.events says so. */
@@ -260,7 +261,8 @@ TEST_F(policy, subtree_narrowed_to_domain)
 	expect_fates(_metadata, &self->t, true, false);
 	EXPECT_EQ(1, stat_delta(&self->t, "memcg_kills"));
 	EXPECT_EQ(1, cg_event("app/job", "oom_group_kill"));
-	EXPECT_TRUE(dmesg_has("narrowed to the OOM domain", "rule /oomctl-test)"));
+	EXPECT_TRUE(dmesg_has("subtree kill of /oomctl-test/app/job after memcg OOM",
+			      "2 tasks (narrowed to the OOM domain), rule /oomctl-test"));
 }
 
 /* No memory controller on the leaves: the fallback killer does the group. */
@@ -274,7 +276,8 @@ TEST_F(policy, fallback_without_memcg)
 	EXPECT_EQ(1, oomctl_stat("fallback_tasks"));
 	EXPECT_EQ(0, stat_delta(&self->t, "group_kills"));
 	EXPECT_EQ(2, oomctl_stat("tasks_killed"));
-	EXPECT_TRUE(dmesg_has("by the fallback killer", "rule /oomctl-test/app)"));
+	EXPECT_TRUE(dmesg_has("group kill of /oomctl-test/app/job after memcg OOM",
+			      "2 tasks by the fallback killer (no memory controller there), rule"));
 }
 
 TEST_F(policy, dry_run_keeps_kernel_decision)
@@ -287,7 +290,8 @@ TEST_F(policy, dry_run_keeps_kernel_decision)
 	EXPECT_EQ(1, oomctl_stat("dry_run"));
 	EXPECT_EQ(0, stat_delta(&self->t, "group_kills"));
 	EXPECT_EQ(0, cg_event("app", "oom_group_kill"));
-	EXPECT_TRUE(dmesg_has("dry run: would do subtree kill", "with cgroup /oomctl-test/app "));
+	EXPECT_TRUE(dmesg_has("dry run: would do subtree kill of /oomctl-test/app after memcg",
+			      "1 task, rule /oomctl-test/app"));
 }
 
 TEST_F(policy, disabled_changes_nothing)
@@ -307,7 +311,8 @@ TEST_F(policy, default_policy_applies_without_rule)
 	run_oom(_metadata, &self->t, MEMCG_OOM);
 	expect_fates(_metadata, &self->t, true, false);
 	EXPECT_EQ(1, stat_delta(&self->t, "decisions_group"));
-	EXPECT_TRUE(dmesg_has("group kill after memcg OOM", "(default_policy)"));
+	EXPECT_TRUE(dmesg_has("group kill of /oomctl-test/app/job after memcg OOM",
+			      "2 tasks, default_policy"));
 }
 
 /*

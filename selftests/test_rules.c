@@ -70,18 +70,18 @@ TEST_F(rules, add_replace_delete)
 	ASSERT_EQ(0, oomctl_write("rules", T "/a policy=group\n"));
 	ASSERT_EQ(0, oomctl_write("rules", T "/missing policy=subtree"));
 	read_rules(_metadata, buf, sizeof(buf));
-	EXPECT_STREQ(T "/a policy=group # active\n"
-		     T "/missing policy=subtree # inactive\n", buf);
+	EXPECT_STREQ(T "/a policy=group bias=0 # active\n"
+		     T "/missing policy=subtree bias=0 # inactive\n", buf);
 
 	/* Replace keeps the position; keys left out take their defaults. */
 	ASSERT_EQ(0, oomctl_write("rules", T "/a"));
 	read_rules(_metadata, buf, sizeof(buf));
-	EXPECT_STREQ(T "/a policy=kernel # active\n"
-		     T "/missing policy=subtree # inactive\n", buf);
+	EXPECT_STREQ(T "/a policy=kernel bias=0 # active\n"
+		     T "/missing policy=subtree bias=0 # inactive\n", buf);
 
 	ASSERT_EQ(0, oomctl_write("rules", "-" T "/a\n"));
 	read_rules(_metadata, buf, sizeof(buf));
-	EXPECT_STREQ(T "/missing policy=subtree # inactive\n", buf);
+	EXPECT_STREQ(T "/missing policy=subtree bias=0 # inactive\n", buf);
 	EXPECT_EQ(-ENOENT, oomctl_write("rules", "-" T "/a\n"));
 }
 
@@ -90,8 +90,8 @@ TEST_F(rules, read_back_round_trip)
 {
 	char first[1024], second[1024];
 
-	ASSERT_EQ(0, oomctl_write("rules", T "/a policy=process\n"
-				  T "/a/b policy=group # comment\n"
+	ASSERT_EQ(0, oomctl_write("rules", T "/a policy=process bias=-1000\n"
+				  T "/a/b bias=250 policy=group # comment\n"
 				  "\n  " T "/c\tpolicy=subtree\n"));
 	read_rules(_metadata, first, sizeof(first));
 	ASSERT_EQ(0, oomctl_unload());
@@ -99,20 +99,20 @@ TEST_F(rules, read_back_round_trip)
 	ASSERT_EQ(0, oomctl_write("rules", first));
 	read_rules(_metadata, second, sizeof(second));
 	EXPECT_STREQ(first, second);
-	EXPECT_STREQ(T "/a policy=process # active\n"
-		     T "/a/b policy=group # inactive\n"
-		     T "/c policy=subtree # inactive\n", second);
+	EXPECT_STREQ(T "/a policy=process bias=-1000 # active\n"
+		     T "/a/b policy=group bias=250 # inactive\n"
+		     T "/c policy=subtree bias=0 # inactive\n", second);
 }
 
 TEST_F(rules, cgroup_removed_and_recreated)
 {
 	ASSERT_EQ(0, cg_create("svc.slice"));
 	ASSERT_EQ(0, oomctl_write("rules", T "/svc.slice policy=group"));
-	EXPECT_TRUE(rules_become(T "/svc.slice policy=group # active\n"));
+	EXPECT_TRUE(rules_become(T "/svc.slice policy=group bias=0 # active\n"));
 	ASSERT_EQ(0, rmdir(cg_path("svc.slice", NULL)));
-	EXPECT_TRUE(rules_become(T "/svc.slice policy=group # inactive\n"));
+	EXPECT_TRUE(rules_become(T "/svc.slice policy=group bias=0 # inactive\n"));
 	ASSERT_EQ(0, cg_create("svc.slice"));
-	EXPECT_TRUE(rules_become(T "/svc.slice policy=group # active\n"));
+	EXPECT_TRUE(rules_become(T "/svc.slice policy=group bias=0 # active\n"));
 }
 
 /* The rule bound to a recreated cgroup acts on it. */
@@ -123,7 +123,7 @@ TEST_F_TIMEOUT(rules, recreated_cgroup_obeys_rule, 60)
 	ASSERT_EQ(0, set_oom_score_adj(getpid(), -1000));
 	ASSERT_EQ(0, oomctl_write("rules", T "/job policy=group"));
 	ASSERT_EQ(0, cg_create("job"));
-	ASSERT_TRUE(rules_become(T "/job policy=group # active\n"));
+	ASSERT_TRUE(rules_become(T "/job policy=group bias=0 # active\n"));
 	ASSERT_EQ(0, cg_write("job", "memory.max", "64M"));
 	sleeper = spawn_sleeper("job", 0);
 	hog = spawn_hog("job", 0);
@@ -144,8 +144,8 @@ TEST(table_full)
 	/* All or nothing: a delete and two adds do not fit either. */
 	EXPECT_EQ(-ENOSPC, oomctl_write("rules", "-" T "/a\n" T "/c\n" T "/d\n"));
 	read_rules(_metadata, buf, sizeof(buf));
-	EXPECT_STREQ(T "/a policy=group # inactive\n"
-		     T "/b policy=process # inactive\n", buf);
+	EXPECT_STREQ(T "/a policy=group bias=0 # inactive\n"
+		     T "/b policy=process bias=0 # inactive\n", buf);
 	EXPECT_EQ(0, oomctl_unload());
 }
 
@@ -160,8 +160,8 @@ TEST(insmod_parameters)
 		 T "/a policy=group", T "/b policy=subtree");
 	ASSERT_EQ(0, oomctl_load(buf));
 	read_rules(_metadata, buf, sizeof(buf));
-	EXPECT_STREQ(T "/a policy=group # active\n"
-		     T "/b policy=subtree # inactive\n", buf);
+	EXPECT_STREQ(T "/a policy=group bias=0 # active\n"
+		     T "/b policy=subtree bias=0 # inactive\n", buf);
 	ASSERT_LT(0, oomctl_read("default_policy", buf, sizeof(buf)));
 	EXPECT_STREQ("process\n", buf);
 	ASSERT_LT(0, oomctl_read("dry_run", buf, sizeof(buf)));
@@ -211,6 +211,12 @@ static const struct bad_write bad_writes[] = {
 	{ "-" T "/nothing", -ENOENT },			/* no such rule */
 	{ T "/ok policy=group\n" T "/b policy=bad", -EINVAL },	/* all or nothing */
 	{ T "/ok policy=group\n-" T "/nothing", -ENOENT },
+	{ T "/a bias=1001", -EINVAL },			/* bias out of range */
+	{ T "/a bias=-1001", -EINVAL },
+	{ T "/a bias=abc", -EINVAL },
+	{ T "/a bias=", -EINVAL },
+	{ T "/a bias=10x", -EINVAL },
+	{ T "/a bias=1 bias=2", -EINVAL },		/* duplicate key */
 };
 
 TEST_F(rules, invalid_writes_change_nothing)

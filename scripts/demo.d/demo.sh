@@ -6,6 +6,8 @@
 # a "compile" that runs out of memory.  First the kernel alone decides,
 # then oomctl with a rule "policy=process" on the scope.
 say() { printf '\n### %s\n' "$*"; }
+# vm-run starts us at oom_score_adj -1000; what we start is to be killable.
+echo 0 > /proc/self/oom_score_adj
 scope=/sys/fs/cgroup/term.scope
 
 # The "shell": joins the scope, runs the compile, then starts another command.

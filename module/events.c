@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The decision record: a ring of the last events_max decisions, shown by
+ * /sys/kernel/oomctl/events, each also told in one dmesg line.
+ *
+ * The ring is allocated at load; recording never allocates.  A decision
+ * takes the next slot (oomctl_event_start/commit, from the OOM path); the
+ * tasks it killed are added as the kernel marks them (the mark_victim
+ * probe, in the same OOM-killing task) and as the fallback killer reports
+ * them.  When the ring is full the oldest event is overwritten and
+ * counted in stats/events_dropped; sequence numbers show the gap.
+ *
+ * The dmesg line and the poll wake-up (sysfs_notify) may not come from
+ * the atomic OOM path.  notify_work does both, on a WQ_MEM_RECLAIM
+ * workqueue, NOTIFY_DELAY after the last change to any event, by which
+ * time the kill it reports on is complete.
+ *
+ * event_lock protects the ring, next_seq and the cur_* fields.  It is
+ * taken from the OOM path and from workers, so with IRQs off.
+ */
+#include <linux/cgroup.h>
+#include <linux/kernfs.h>
+#include <linux/ctype.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include "oomctl.h"
+
+#define NOTIFY_DELAY	(HZ / 20)
+/* The longest line of the events file: five paths, a comm and numbers. */
+#define EVENT_LINE_MAX	(5 * OOMCTL_EVENT_PATH + 512)
+
+/* Load-time parameter (main.c); fixed while the module is loaded. */
+unsigned int oomctl_events_max = 64;
+
+static DEFINE_SPINLOCK(event_lock);
+static struct oomctl_event *ring;		/* events_max slots */
+static u64 next_seq = 1;			/* event_lock */
+/* The decision whose kills are being counted, and who carries it out. */
+static u64 cur_seq;				/* event_lock */
+static const struct task_struct *cur_killer;	/* event_lock; compared only */
+static const struct task_struct *cur_victim;	/* event_lock; compared only */
+
+static struct workqueue_struct *events_wq;
+static void notify_events(struct work_struct *work);
+static DECLARE_DELAYED_WORK(notify_work, notify_events);
+static u64 reported_seq;			/* notify_work only */
+
+static const char * const kind_names[] = {
+	[OOMCTL_OOM_GLOBAL] = "global",
+	[OOMCTL_OOM_SYSRQ] = "sysrq",
+	[OOMCTL_OOM_MEMCG] = "memcg",
+};
+
+static const char * const mechanism_names[] = {
+	[OOMCTL_MECH_NONE] = "none",
+	[OOMCTL_MECH_KERNEL] = "kernel",
+	[OOMCTL_MECH_FALLBACK] = "fallback",
+};
+
+/* Values in the events file hold no blanks, '=' or control characters. */
+static void sanitize(char *s)
+{
+	for (; *s; s++) {
+		if (!isgraph(*s) || *s == '=')
+			*s = '_';
+	}
+}
+
+/**
+ * oomctl_event_copy_path - a cgroup's path into an event field
+ * @dst: a field of OOMCTL_EVENT_PATH bytes
+ * @cgrp: the cgroup, or NULL for "-"
+ *
+ * Context: any; takes only kernfs_rename_lock (a spinlock).  A path longer
+ * than the field is cut short.
+ */
+void oomctl_event_copy_path(char *dst, struct cgroup *cgrp)
+{
+	if (!cgrp || kernfs_path_from_node(cgrp->kn, NULL, dst, OOMCTL_EVENT_PATH) < 0)
+		strscpy(dst, "-", OOMCTL_EVENT_PATH);
+	sanitize(dst);
+}
+
+/**
+ * oomctl_event_start - take the next slot of the ring
+ * @flags: IRQ state, to hand to oomctl_event_commit()
+ *
+ * Returns with event_lock held and the slot zeroed but for its sequence
+ * number and time.  Context: any; does not sleep or allocate.
+ */
+struct oomctl_event *oomctl_event_start(unsigned long *flags)
+	__acquires(&event_lock)
+{
+	struct oomctl_event *ev;
+
+	spin_lock_irqsave(&event_lock, *flags);
+	ev = &ring[next_seq % oomctl_events_max];
+	if (ev->seq)
+		oomctl_count(OOMCTL_STAT_EVENTS_DROPPED);
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = next_seq++;
+	ev->time_ns = ktime_get_boottime_ns();
+	return ev;
+}
+
+/**
+ * oomctl_event_commit - publish a filled slot
+ * @ev: from oomctl_event_start()
+ * @victim: the task the kernel is about to kill
+ * @flags: from oomctl_event_start()
+ *
+ * From now on, tasks the current task marks as OOM victims (the victim,
+ * then the members of the group kill) are counted in @ev.
+ */
+void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
+			 unsigned long flags)
+	__releases(&event_lock)
+{
+	sanitize(ev->victim_comm);
+	cur_seq = ev->seq;
+	cur_killer = current;
+	cur_victim = victim;
+	spin_unlock_irqrestore(&event_lock, flags);
+	mod_delayed_work(events_wq, &notify_work, NOTIFY_DELAY);
+}
+
+static bool task_under(struct task_struct *task, u64 cgid)
+{
+	struct cgroup *cgrp;
+	bool found = false;
+
+	rcu_read_lock();
+	for (cgrp = task_dfl_cgroup(task); cgrp && !found; cgrp = cgroup_parent(cgrp))
+		found = cgroup_id(cgrp) == cgid;
+	rcu_read_unlock();
+	return found;
+}
+
+/* Called with event_lock held; the slot of @seq if it was not overwritten. */
+static struct oomctl_event *event_of(u64 seq)
+{
+	struct oomctl_event *ev = &ring[seq % oomctl_events_max];
+
+	return seq && ev->seq == seq ? ev : NULL;
+}
+
+/**
+ * oomctl_event_victim - the kernel marked @task as an OOM victim
+ * @task: the task
+ *
+ * Counted in the current decision's event when the task carrying that
+ * decision out marks its victim or a member of the cgroup it kills.
+ * Context: the mark_victim tracepoint (atomic, oom_lock held).
+ */
+void oomctl_event_victim(struct task_struct *task)
+{
+	struct oomctl_event *ev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&event_lock, flags);
+	ev = current == cur_killer ? event_of(cur_seq) : NULL;
+	if (ev && (task == cur_victim ||
+		   (ev->target_cgid && task_under(task, ev->target_cgid))))
+		ev->tasks_killed++;
+	spin_unlock_irqrestore(&event_lock, flags);
+	if (ev)
+		mod_delayed_work(events_wq, &notify_work, NOTIFY_DELAY);
+}
+
+/**
+ * oomctl_event_add_killed - the fallback killer killed @n tasks for @seq
+ * @seq: the event's sequence number
+ * @n: tasks killed
+ */
+void oomctl_event_add_killed(u64 seq, unsigned int n)
+{
+	struct oomctl_event *ev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&event_lock, flags);
+	ev = event_of(seq);
+	if (ev)
+		ev->tasks_killed += n;
+	spin_unlock_irqrestore(&event_lock, flags);
+	mod_delayed_work(events_wq, &notify_work, NOTIFY_DELAY);
+}
+
+static int format_event(char *buf, size_t size, const struct oomctl_event *ev)
+{
+	return scnprintf(buf, size,
+			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d\n",
+			 ev->seq, ev->time_ns, kind_names[ev->kind], ev->domain,
+			 ev->victim_pid, ev->victim_comm, ev->victim_cgroup,
+			 ev->victim_rss_kb, ev->rule, oomctl_policy_name(ev->policy),
+			 ev->bias, ev->target, mechanism_names[ev->mechanism],
+			 ev->tasks_killed, ev->dry_run);
+}
+
+/* The dmesg line: what happened and why, for a person. */
+static void print_event(const struct oomctl_event *ev)
+{
+	bool target = strcmp(ev->target, "-");
+	bool domain = ev->kind == OOMCTL_OOM_MEMCG;
+
+	pr_info_ratelimited("%s%s kill%s%s after %s OOM%s%s: victim %d (%s), %u task%s%s%s, %s%s\n",
+			    ev->dry_run ? "dry run: would do " : "",
+			    oomctl_policy_name(ev->policy),
+			    target ? " of " : "", target ? ev->target : "",
+			    kind_names[ev->kind],
+			    domain ? " in " : "", domain ? ev->domain : "",
+			    ev->victim_pid, ev->victim_comm, ev->tasks_killed,
+			    ev->tasks_killed == 1 ? "" : "s",
+			    ev->mechanism == OOMCTL_MECH_FALLBACK ?
+				" by the fallback killer (no memory controller there)" : "",
+			    ev->narrowed ? " (narrowed to the OOM domain)" : "",
+			    ev->rule[0] != '-' ? "rule " : "default_policy",
+			    ev->rule[0] != '-' ? ev->rule : "");
+}
+
+static void notify_events(struct work_struct *work)
+{
+	static struct oomctl_event ev;	/* one notify_work runs at a time */
+	unsigned long flags;
+	u64 oldest;
+
+	for (;;) {
+		spin_lock_irqsave(&event_lock, flags);
+		if (reported_seq + 1 >= next_seq) {
+			spin_unlock_irqrestore(&event_lock, flags);
+			break;
+		}
+		/* Events overwritten before we got to them are not told. */
+		oldest = next_seq > oomctl_events_max ? next_seq - oomctl_events_max : 1;
+		reported_seq = max(reported_seq + 1, oldest);
+		ev = *event_of(reported_seq);
+		spin_unlock_irqrestore(&event_lock, flags);
+		print_event(&ev);
+	}
+	oomctl_sysfs_notify_events();
+}
+
+/**
+ * oomctl_events_read - the events file's text, from byte @off on
+ * @buf: where to copy
+ * @off: offset into the text
+ * @count: room in @buf
+ *
+ * Oldest event first, one line each.  Rendered anew for each call.
+ *
+ * Return: bytes copied, 0 at the end, or -ENOMEM.
+ */
+ssize_t oomctl_events_read(char *buf, loff_t off, size_t count)
+{
+	size_t size = (size_t)oomctl_events_max * EVENT_LINE_MAX, len = 0;
+	struct oomctl_event *ev;
+	unsigned long flags;
+	char *text;
+	ssize_t ret;
+	u64 seq;
+
+	text = kvmalloc(size, GFP_KERNEL);
+	if (!text)
+		return -ENOMEM;
+	spin_lock_irqsave(&event_lock, flags);
+	seq = next_seq > oomctl_events_max ? next_seq - oomctl_events_max : 1;
+	for (; seq < next_seq; seq++) {
+		ev = event_of(seq);
+		if (ev)
+			len += format_event(text + len, size - len, ev);
+	}
+	spin_unlock_irqrestore(&event_lock, flags);
+
+	if (off >= len) {
+		ret = 0;
+	} else {
+		ret = min_t(size_t, count, len - off);
+		memcpy(buf, text + off, ret);
+	}
+	kvfree(text);
+	return ret;
+}
+
+int oomctl_events_init(void)
+{
+	ring = kvcalloc(oomctl_events_max, sizeof(*ring), GFP_KERNEL);
+	if (!ring)
+		return -ENOMEM;
+	events_wq = alloc_workqueue("oomctl_events", WQ_MEM_RECLAIM, 0);
+	if (!events_wq) {
+		kvfree(ring);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* After the hooks are gone, before the sysfs directory is released. */
+void oomctl_events_exit(void)
+{
+	cancel_delayed_work_sync(&notify_work);
+	destroy_workqueue(events_wq);
+	kvfree(ring);
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Victim-selection bias: which cgroup pays.  Two hogs in sibling cgroups,
+ * A holding more than B, then a third allocation makes the parent OOM.
+ * Without a rule A dies; a bias on A or B turns it round; -1000 means
+ * last resort, not immune.  /proc/<pid>/oom_score shows the bias.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "oomctl_util.h"
+
+#define T "/" CG_TEST
+
+struct hogs {
+	pid_t a, b, trigger;
+};
+
+/* Wait until @cg holds at least @mb MiB. */
+static bool filled(const char *cg, unsigned long mb)
+{
+	unsigned long cur;
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		if (!read_ulong(cg_path(cg, "memory.current"), &cur) && cur >> 20 >= mb)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* A holds 64M, B 28M, then a trigger asks for 16M more under a 100M limit. */
+static void two_hogs(struct __test_metadata *_metadata, struct hogs *h)
+{
+	ASSERT_EQ(0, cg_write("p", "memory.max", "100M"));
+	h->a = spawn_hog("p/a", 64);
+	ASSERT_TRUE(filled("p/a", 63));
+	h->b = spawn_hog("p/b", 28);
+	ASSERT_TRUE(filled("p/b", 27));
+	h->trigger = spawn_hog("p/c", 16);
+	ASSERT_LT(0, h->trigger);
+}
+
+/* Exactly one of A and B is killed, by one OOM. */
+static void expect_victim(struct __test_metadata *_metadata, struct hogs *h,
+			  bool a_dies)
+{
+	pid_t dies = a_dies ? h->a : h->b, lives = a_dies ? h->b : h->a;
+
+	EXPECT_EQ(SIGKILL, child_end(dies, 60000));
+	/* The trigger got its memory, so nothing else dies. */
+	EXPECT_TRUE(filled("p/c", 15));
+	EXPECT_TRUE(child_alive(lives));
+	EXPECT_TRUE(child_alive(h->trigger));
+	EXPECT_EQ(1, cg_event("p", "oom_kill"));
+}
+
+FIXTURE(bias) {
+	struct hogs h;
+};
+
+FIXTURE_SETUP(bias)
+{
+	ASSERT_EQ(0, set_oom_score_adj(getpid(), -1000));
+	ASSERT_EQ(0, cg_setup());
+	ASSERT_EQ(0, oomctl_load(NULL));
+	ASSERT_EQ(0, cg_create("p"));
+	ASSERT_EQ(0, cg_write("p", "cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, cg_create("p/a"));
+	ASSERT_EQ(0, cg_create("p/b"));
+	ASSERT_EQ(0, cg_create("p/c"));
+}
+
+FIXTURE_TEARDOWN(bias)
+{
+	EXPECT_EQ(0, cg_cleanup());
+	EXPECT_EQ(0, oomctl_unload());
+}
+
+TEST_F_TIMEOUT(bias, larger_dies_without_rule, 90)
+{
+	two_hogs(_metadata, &self->h);
+	expect_victim(_metadata, &self->h, true);
+	EXPECT_EQ(0, oomctl_stat("bias_applied"));
+}
+
+TEST_F_TIMEOUT(bias, negative_bias_protects_a, 90)
+{
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=-500"));
+	two_hogs(_metadata, &self->h);
+	expect_victim(_metadata, &self->h, false);
+	EXPECT_LE(1, oomctl_stat("bias_applied"));
+}
+
+TEST_F_TIMEOUT(bias, positive_bias_prefers_b, 90)
+{
+	ASSERT_EQ(0, oomctl_rule("p/b", "bias=500"));
+	two_hogs(_metadata, &self->h);
+	expect_victim(_metadata, &self->h, false);
+}
+
+/* The nearest rule's bias applies: a rule on a/ with bias 0 hides p/'s. */
+TEST_F_TIMEOUT(bias, nearest_rule_bias_wins, 90)
+{
+	ASSERT_EQ(0, oomctl_rule("p", "bias=-500"));
+	ASSERT_EQ(0, oomctl_rule("p/b", "bias=0"));
+	two_hogs(_metadata, &self->h);
+	expect_victim(_metadata, &self->h, false);
+}
+
+TEST_F_TIMEOUT(bias, dry_run_applies_no_bias, 90)
+{
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=-1000"));
+	ASSERT_EQ(0, oomctl_write("dry_run", "1"));
+	two_hogs(_metadata, &self->h);
+	expect_victim(_metadata, &self->h, true);
+	EXPECT_EQ(0, oomctl_stat("bias_applied"));
+}
+
+/*
+ * Last resort, not immune: A is biased by -1000 and the only other hog is
+ * unkillable; a global OOM still kills A, and the VM lives on.
+ */
+TEST_F_TIMEOUT(bias, last_resort_still_dies, 120)
+{
+	pid_t a, b;
+
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=-1000"));
+	b = spawn_hog("p/b", 40);
+	ASSERT_LT(0, b);
+	ASSERT_TRUE(filled("p/b", 39));
+	ASSERT_EQ(0, set_oom_score_adj(b, -1000));
+	a = spawn_hog("p/a", 0);
+	ASSERT_LT(0, a);
+	EXPECT_EQ(SIGKILL, child_end(a, 110000));
+	EXPECT_TRUE(child_alive(b));
+	EXPECT_LE(1, oomctl_stat("global_kills"));
+	kill(b, SIGKILL);
+}
+
+static long proc_oom_score(pid_t pid)
+{
+	char path[64];
+	unsigned long val;
+
+	snprintf(path, sizeof(path), "/proc/%d/oom_score", pid);
+	return read_ulong(path, &val) ? -1 : (long)val;
+}
+
+TEST_F(bias, oom_score_shows_bias)
+{
+	long base, biased, lowest;
+	pid_t a;
+
+	a = spawn_hog("p/a", 32);
+	ASSERT_LT(0, a);
+	ASSERT_TRUE(filled("p/a", 31));
+	base = proc_oom_score(a);
+	ASSERT_LE(0, base);
+
+	/*
+	 * A bias counts like oom_score_adj: +500 is +333 on the proc scale,
+	 * (1000 + badness * 1000 / totalpages) * 2 / 3; the hog's own pages
+	 * move the score by a few points too.
+	 */
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=500"));
+	biased = proc_oom_score(a);
+	EXPECT_LE(base + 326, biased);
+	EXPECT_GE(base + 340, biased);
+	EXPECT_LE(1, oomctl_stat("bias_applied"));
+
+	/* totalpages / 1000 is truncated, as for oom_score_adj: a bit less. */
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=-1000"));
+	lowest = proc_oom_score(a);
+	EXPECT_LE(base - 675, lowest);
+	EXPECT_GE(base - 640, lowest);
+
+	/* Below oom_score_adj -1000's level it stops: 0, never a wrapped value. */
+	ASSERT_EQ(0, set_oom_score_adj(a, -500));
+	EXPECT_EQ(0, proc_oom_score(a));
+	ASSERT_EQ(0, set_oom_score_adj(a, 0));
+
+	/* Deleting the rule brings the score back. */
+	ASSERT_EQ(0, oomctl_write("rules", "-" T "/p/a"));
+	EXPECT_LE(base - 4, proc_oom_score(a));
+	EXPECT_GE(base + 4, proc_oom_score(a));
+	kill(a, SIGKILL);
+}
+
+TEST_HARNESS_MAIN
