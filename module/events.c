@@ -13,14 +13,16 @@
  * The dmesg line and the poll wake-up (sysfs_notify) may not come from
  * the atomic OOM path.  notify_work does both, on a WQ_MEM_RECLAIM
  * workqueue, NOTIFY_DELAY after the last change to any event, by which
- * time the kill it reports on is complete.
+ * time the kill it reports on is complete; in a storm of OOMs it waits
+ * NOTIFY_MAX_WAIT at most.  Events overwritten before the worker got to
+ * them are not told in dmesg (stats/events_dropped counts them).
  *
- * event_lock protects the ring, next_seq and the cur_* fields.  It is
- * taken from the OOM path and from workers, so with IRQs off.
+ * event_lock protects the ring, next_seq, the cur_* fields and
+ * notify_first.  It is taken from the OOM path and from workers, so with
+ * IRQs off.
  */
 #include <linux/cgroup.h>
 #include <linux/kernfs.h>
-#include <linux/ctype.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -32,6 +34,7 @@
 #include "oomctl.h"
 
 #define NOTIFY_DELAY	(HZ / 20)
+#define NOTIFY_MAX_WAIT	(HZ / 2)
 /* The longest line of the events file: five paths, a comm and numbers. */
 #define EVENT_LINE_MAX	(5 * OOMCTL_EVENT_PATH + 512)
 
@@ -41,10 +44,15 @@ unsigned int oomctl_events_max = 64;
 static DEFINE_SPINLOCK(event_lock);
 static struct oomctl_event *ring;		/* events_max slots */
 static u64 next_seq = 1;			/* event_lock */
-/* The decision whose kills are being counted, and who carries it out. */
+/*
+ * The decision whose kills are being counted, and who carries it out.
+ * Set by oomctl_event_commit(), cleared when out_of_memory() next begins.
+ */
 static u64 cur_seq;				/* event_lock */
 static const struct task_struct *cur_killer;	/* event_lock; compared only */
 static const struct task_struct *cur_victim;	/* event_lock; compared only */
+/* jiffies of the oldest change notify_work has not told; 0: none. */
+static unsigned long notify_first;		/* event_lock */
 
 static struct workqueue_struct *events_wq;
 static void notify_events(struct work_struct *work);
@@ -63,13 +71,40 @@ static const char * const mechanism_names[] = {
 	[OOMCTL_MECH_FALLBACK] = "fallback",
 };
 
-/* Values in the events file hold no blanks, '=' or control characters. */
-static void sanitize(char *s)
+/**
+ * oomctl_event_sanitize - make a string fit for an events file value
+ * @s: the string, changed in place
+ *
+ * Values in the events file hold no blanks, '=' or ASCII control
+ * characters: each such byte becomes '_'.
+ */
+void oomctl_event_sanitize(char *s)
 {
 	for (; *s; s++) {
-		if (!isgraph(*s) || *s == '=')
+		/* ASCII only: bytes of UTF-8 names are kept as they are. */
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || *s == '=')
 			*s = '_';
 	}
+}
+
+/*
+ * Called with event_lock held after a change to the ring.  Returns true
+ * while notify_work may still wait for things to settle (mod_delayed_work),
+ * false once it has waited NOTIFY_MAX_WAIT (queue_delayed_work).
+ */
+static bool note_change(void)
+{
+	if (!notify_first)
+		notify_first = jiffies | 1;
+	return time_before(jiffies, notify_first + NOTIFY_MAX_WAIT);
+}
+
+static void schedule_notify(bool settle)
+{
+	if (settle)
+		mod_delayed_work(events_wq, &notify_work, NOTIFY_DELAY);
+	else
+		queue_delayed_work(events_wq, &notify_work, NOTIFY_DELAY);
 }
 
 /**
@@ -84,7 +119,7 @@ void oomctl_event_copy_path(char *dst, struct cgroup *cgrp)
 {
 	if (!cgrp || kernfs_path_from_node(cgrp->kn, NULL, dst, OOMCTL_EVENT_PATH) < 0)
 		strscpy(dst, "-", OOMCTL_EVENT_PATH);
-	sanitize(dst);
+	oomctl_event_sanitize(dst);
 }
 
 /**
@@ -122,12 +157,34 @@ void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
 			 unsigned long flags)
 	__releases(&event_lock)
 {
-	sanitize(ev->victim_comm);
+	bool settle = note_change();
+
+	oomctl_event_sanitize(ev->victim_comm);
+	oomctl_event_sanitize(ev->rule);
 	cur_seq = ev->seq;
 	cur_killer = current;
 	cur_victim = victim;
 	spin_unlock_irqrestore(&event_lock, flags);
-	mod_delayed_work(events_wq, &notify_work, NOTIFY_DELAY);
+	schedule_notify(settle);
+}
+
+/**
+ * oomctl_event_oom_start - out_of_memory() begins in the current task
+ *
+ * Ends the counting of the previous decision's kills: the kernel marks
+ * victims without a decision too (a task that is already exiting), and
+ * those belong to no event.  Context: the out_of_memory() probe, under
+ * oom_lock.
+ */
+void oomctl_event_oom_start(void)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&event_lock, flags);
+	cur_seq = 0;
+	cur_killer = NULL;
+	cur_victim = NULL;
+	spin_unlock_irqrestore(&event_lock, flags);
 }
 
 static bool task_under(struct task_struct *task, u64 cgid)
@@ -162,15 +219,20 @@ void oomctl_event_victim(struct task_struct *task)
 {
 	struct oomctl_event *ev;
 	unsigned long flags;
+	bool settle = false;
 
 	spin_lock_irqsave(&event_lock, flags);
 	ev = current == cur_killer ? event_of(cur_seq) : NULL;
 	if (ev && (task == cur_victim ||
-		   (ev->target_cgid && task_under(task, ev->target_cgid))))
+		   (ev->target_cgid && task_under(task, ev->target_cgid)))) {
 		ev->tasks_killed++;
+		settle = note_change();
+	} else {
+		ev = NULL;
+	}
 	spin_unlock_irqrestore(&event_lock, flags);
 	if (ev)
-		mod_delayed_work(events_wq, &notify_work, NOTIFY_DELAY);
+		schedule_notify(settle);
 }
 
 /**
@@ -182,24 +244,26 @@ void oomctl_event_add_killed(u64 seq, unsigned int n)
 {
 	struct oomctl_event *ev;
 	unsigned long flags;
+	bool settle;
 
 	spin_lock_irqsave(&event_lock, flags);
 	ev = event_of(seq);
 	if (ev)
 		ev->tasks_killed += n;
+	settle = note_change();
 	spin_unlock_irqrestore(&event_lock, flags);
-	mod_delayed_work(events_wq, &notify_work, NOTIFY_DELAY);
+	schedule_notify(settle);
 }
 
 static int format_event(char *buf, size_t size, const struct oomctl_event *ev)
 {
 	return scnprintf(buf, size,
-			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d\n",
+			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d narrowed=%d\n",
 			 ev->seq, ev->time_ns, kind_names[ev->kind], ev->domain,
 			 ev->victim_pid, ev->victim_comm, ev->victim_cgroup,
 			 ev->victim_rss_kb, ev->rule, oomctl_policy_name(ev->policy),
 			 ev->bias, ev->target, mechanism_names[ev->mechanism],
-			 ev->tasks_killed, ev->dry_run);
+			 ev->tasks_killed, ev->dry_run, ev->narrowed);
 }
 
 /* The dmesg line: what happened and why, for a person. */
@@ -229,6 +293,9 @@ static void notify_events(struct work_struct *work)
 	unsigned long flags;
 	u64 oldest;
 
+	spin_lock_irqsave(&event_lock, flags);
+	notify_first = 0;
+	spin_unlock_irqrestore(&event_lock, flags);
 	for (;;) {
 		spin_lock_irqsave(&event_lock, flags);
 		if (reported_seq + 1 >= next_seq) {
@@ -245,45 +312,63 @@ static void notify_events(struct work_struct *work)
 	oomctl_sysfs_notify_events();
 }
 
-/**
- * oomctl_events_read - the events file's text, from byte @off on
- * @buf: where to copy
- * @off: offset into the text
- * @count: room in @buf
- *
- * Oldest event first, one line each.  Rendered anew for each call.
- *
- * Return: bytes copied, 0 at the end, or -ENOMEM.
- */
-ssize_t oomctl_events_read(char *buf, loff_t off, size_t count)
+/* Called with event_lock held: events in the ring. */
+static unsigned int nr_events(void)
 {
-	size_t size = (size_t)oomctl_events_max * EVENT_LINE_MAX, len = 0;
+	return min_t(u64, next_seq - 1, oomctl_events_max);
+}
+
+/**
+ * oomctl_events_render - the events file's text: oldest event first
+ * @len: set to the text's length
+ *
+ * Lines are formatted into a buffer with room for the longest possible
+ * line per event, then copied into one of the text's own size, which is
+ * what a reader's snapshot keeps.
+ *
+ * Context: process.
+ * Return: the text (kvfree() it), or NULL when out of memory.
+ */
+char *oomctl_events_render(size_t *len)
+{
 	struct oomctl_event *ev;
 	unsigned long flags;
-	char *text;
-	ssize_t ret;
+	unsigned int nr;
+	size_t size;
+	char *buf, *text;
 	u64 seq;
 
-	text = kvmalloc(size, GFP_KERNEL);
-	if (!text)
-		return -ENOMEM;
 	spin_lock_irqsave(&event_lock, flags);
-	seq = next_seq > oomctl_events_max ? next_seq - oomctl_events_max : 1;
-	for (; seq < next_seq; seq++) {
+	nr = nr_events();
+	spin_unlock_irqrestore(&event_lock, flags);
+	for (;;) {
+		size = (size_t)nr * EVENT_LINE_MAX + 1;
+		buf = kvmalloc(size, GFP_KERNEL);
+		if (!buf)
+			return NULL;
+		spin_lock_irqsave(&event_lock, flags);
+		if (nr_events() <= nr)
+			break;
+		/* More events came in meanwhile: make room for them. */
+		nr = nr_events();
+		spin_unlock_irqrestore(&event_lock, flags);
+		kvfree(buf);
+	}
+	*len = 0;
+	for (seq = next_seq - nr_events(); seq < next_seq; seq++) {
 		ev = event_of(seq);
 		if (ev)
-			len += format_event(text + len, size - len, ev);
+			*len += format_event(buf + *len, size - *len, ev);
 	}
 	spin_unlock_irqrestore(&event_lock, flags);
 
-	if (off >= len) {
-		ret = 0;
-	} else {
-		ret = min_t(size_t, count, len - off);
-		memcpy(buf, text + off, ret);
+	text = kvmalloc(*len + 1, GFP_KERNEL);
+	if (text) {
+		memcpy(text, buf, *len);
+		text[*len] = '\0';
 	}
-	kvfree(text);
-	return ret;
+	kvfree(buf);
+	return text;
 }
 
 int oomctl_events_init(void)
@@ -299,10 +384,14 @@ int oomctl_events_init(void)
 	return 0;
 }
 
-/* After the hooks are gone, before the sysfs directory is released. */
+/*
+ * After the hooks and the fallback killer are gone, before the sysfs
+ * directory is released: nothing queues notify_work any more, and the
+ * last decisions are told in dmesg now.
+ */
 void oomctl_events_exit(void)
 {
-	cancel_delayed_work_sync(&notify_work);
+	flush_delayed_work(&notify_work);
 	destroy_workqueue(events_wq);
 	kvfree(ring);
 }

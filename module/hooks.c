@@ -27,9 +27,14 @@
  *
  * - A kretprobe on oom_badness(), the victim-selection score (also behind
  *   /proc/<pid>/oom_score): the matching rule's bias is added to it.
+ *   oom_badness() runs once for every task an OOM considers, so this probe
+ *   is attached only while an active rule has a bias (oomctl_hooks_want_bias(),
+ *   from the rule table), and its entry handler skips the return handler
+ *   for tasks without one.
  *
- * - A kprobe on out_of_memory(), only to tell a sysrq-f OOM (order -1)
- *   from other global OOMs for the record.
+ * - A kprobe on out_of_memory(): tells a sysrq-f OOM (order -1) from
+ *   other global OOMs for the record, and ends the counting of the
+ *   previous decision's kills (oomctl_event_oom_start()).
  *
  * Every hook body runs in atomic context with oom_lock held: nothing here
  * may sleep or allocate.
@@ -37,6 +42,7 @@
 #include <linux/cpumask.h>
 #include <linux/kprobes.h>
 #include <linux/minmax.h>
+#include <linux/mutex.h>
 #include <linux/memcontrol.h>
 #include <linux/oom.h>
 #include <linux/pid.h>
@@ -135,9 +141,9 @@ static struct kretprobe oom_group_krp = {
 	.maxactive = 4,
 };
 
-/* oom_badness(p, totalpages): its arguments, saved at entry. */
+/* oom_badness(p, totalpages): the bias for p and totalpages, saved at entry. */
 struct badness_call {
-	struct task_struct *p;
+	int bias;
 	unsigned long totalpages;
 };
 
@@ -147,7 +153,9 @@ static int badness_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	if (!oomctl_is_enabled())
 		return 1;
-	call->p = (struct task_struct *)regs_get_kernel_argument(regs, 0);
+	call->bias = oomctl_bias_of((struct task_struct *)regs_get_kernel_argument(regs, 0));
+	if (!call->bias)
+		return 1;	/* no return handler for this call */
 	call->totalpages = regs_get_kernel_argument(regs, 1);
 	return 0;
 }
@@ -157,7 +165,7 @@ static int badness_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct badness_call *call = (void *)ri->data;
 	long points = regs_return_value(regs);
 
-	points = oomctl_bias_badness(call->p, call->totalpages, points);
+	points = oomctl_bias_badness(points, call->bias, call->totalpages);
 	regs_set_return_value(regs, points);
 	return 0;
 }
@@ -167,14 +175,80 @@ static struct kretprobe badness_krp = {
 	.entry_handler = badness_entry,
 	.handler = badness_return,
 	.data_size = sizeof(struct badness_call),
-	/* /proc/<pid>/oom_score readers run concurrently; set at init. */
+	/* /proc/<pid>/oom_score readers run concurrently; set at attach. */
 };
+
+/*
+ * The oom_badness() probe is attached while the rule table wants it and
+ * the hooks are open (between oomctl_hooks_init() and oomctl_hooks_exit()).
+ * It is attached as soon as it is wanted, but detached only once it has
+ * not been wanted for a second: unregistering waits for an RCU grace
+ * period, and a table whose last biased rule comes and goes must not pay
+ * that on every write.  The rule table asks again once a second.
+ * badness_mutex protects the flags and (un)registering the probe; it is
+ * taken under rules_mutex, in process context.
+ */
+static DEFINE_MUTEX(badness_mutex);
+static bool badness_wanted;		/* badness_mutex */
+static unsigned long badness_unwanted_since;	/* badness_mutex; jiffies */
+static bool badness_open;		/* badness_mutex */
+static bool badness_attached;		/* badness_mutex */
+
+static int badness_sync(void)
+{
+	int ret;
+
+	lockdep_assert_held(&badness_mutex);
+	if (badness_open && badness_wanted && !badness_attached) {
+		/* A kprobe is registered by name again after an unregister. */
+		badness_krp.kp.addr = NULL;
+		badness_krp.kp.flags = 0;
+		badness_krp.maxactive = max_t(int, 16, 4 * num_possible_cpus());
+		ret = register_kretprobe(&badness_krp);
+		if (ret) {
+			pr_err("cannot probe %s, bias not applied: %d\n",
+			       badness_krp.kp.symbol_name, ret);
+			return ret;
+		}
+		badness_attached = true;
+	} else if (badness_attached &&
+		   (!badness_open || (!badness_wanted &&
+				      time_after_eq(jiffies, badness_unwanted_since + HZ)))) {
+		/* Waits for running handlers; pending returns are disarmed. */
+		unregister_kretprobe(&badness_krp);
+		if (badness_krp.nmissed)
+			pr_warn("missed calls: %s %d\n", badness_krp.kp.symbol_name,
+				badness_krp.nmissed);
+		badness_attached = false;
+	}
+	return 0;
+}
+
+/**
+ * oomctl_hooks_want_bias - attach or detach the oom_badness() probe
+ * @want: some active rule has a bias
+ *
+ * Context: process, under rules_mutex (the rule table, after publishing a
+ * lookup snapshot and once a second).  May sleep.  Before
+ * oomctl_hooks_init() the wish is kept for it; after oomctl_hooks_exit()
+ * it is ignored.
+ */
+void oomctl_hooks_want_bias(bool want)
+{
+	mutex_lock(&badness_mutex);
+	if (!want && (badness_wanted || !badness_unwanted_since))
+		badness_unwanted_since = jiffies;
+	badness_wanted = want;
+	badness_sync();
+	mutex_unlock(&badness_mutex);
+}
 
 static int oom_start(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct oom_control *oc = (void *)regs_get_kernel_argument(regs, 0);
 
 	oomctl_note_oom_start(oc->order == -1);
+	oomctl_event_oom_start();
 	return 0;
 }
 
@@ -213,12 +287,14 @@ int oomctl_hooks_init(void)
 		goto err_notifier;
 	}
 
-	badness_krp.maxactive = max_t(int, 16, 4 * num_possible_cpus());
-	ret = register_kretprobe(&badness_krp);
-	if (ret) {
-		pr_err("cannot probe %s: %d\n", badness_krp.kp.symbol_name, ret);
+	mutex_lock(&badness_mutex);
+	badness_open = true;
+	ret = badness_sync();
+	if (ret)
+		badness_open = false;
+	mutex_unlock(&badness_mutex);
+	if (ret)
 		goto err_oom_start;
-	}
 
 	ret = register_kretprobe(&oom_group_krp);
 	if (ret) {
@@ -228,7 +304,10 @@ int oomctl_hooks_init(void)
 	return 0;
 
 err_badness:
-	unregister_kretprobe(&badness_krp);
+	mutex_lock(&badness_mutex);
+	badness_open = false;
+	badness_sync();
+	mutex_unlock(&badness_mutex);
 err_oom_start:
 	unregister_kprobe(&oom_start_kp);
 err_notifier:
@@ -250,12 +329,14 @@ err_tp:
 void oomctl_hooks_exit(void)
 {
 	unregister_kretprobe(&oom_group_krp);
-	unregister_kretprobe(&badness_krp);
+	mutex_lock(&badness_mutex);
+	badness_open = false;
+	badness_sync();
+	mutex_unlock(&badness_mutex);
 	unregister_kprobe(&oom_start_kp);
-	if (oom_group_krp.nmissed || badness_krp.nmissed)
-		pr_warn("missed calls: %s %d, %s %d\n",
-			oom_group_krp.kp.symbol_name, oom_group_krp.nmissed,
-			badness_krp.kp.symbol_name, badness_krp.nmissed);
+	if (oom_group_krp.nmissed)
+		pr_warn("missed calls: %s %d\n", oom_group_krp.kp.symbol_name,
+			oom_group_krp.nmissed);
 	unregister_oom_notifier(&oomctl_oom_nb);
 	tracepoint_probe_unregister(mark_victim_tp, probe_mark_victim, NULL);
 	tracepoint_synchronize_unregister();

@@ -7,8 +7,9 @@
  * The OOM path only queues the cgroup's id, in a fixed ring (no
  * allocation); kill_work, on a WQ_MEM_RECLAIM workqueue so that it runs
  * even when no new worker can be created, does the killing: every
- * process under the cgroup, except kernel threads, init and tasks with
- * oom_score_adj -1000, gets SIGKILL.  Unlike the kernel's group kill,
+ * process under the cgroup, except kernel threads, init, tasks with
+ * oom_score_adj -1000 and the victim (the kernel kills it, and may not
+ * have yet when kill_work runs), gets SIGKILL.  Unlike the kernel's group kill,
  * these tasks get no memory reserves and no OOM reaper: they free their
  * memory as they exit.
  *
@@ -30,6 +31,7 @@
 struct pending_kill {
 	u64 cgid;		/* the cgroup to kill */
 	u64 seq;		/* the event to report the kills to */
+	pid_t victim;		/* tgid of the kernel's victim, spared */
 };
 
 static DEFINE_SPINLOCK(pending_lock);
@@ -44,11 +46,13 @@ static DECLARE_WORK(kill_work, kill_pending);
  * oomctl_fallback_queue - have every task under @cgrp killed soon
  * @cgrp: the cgroup, valid under the caller's RCU read lock
  * @seq: the event the kills are reported to
+ * @victim: the task the kernel kills itself
  *
  * Context: any, including the OOM path.  Does not sleep or allocate.
  * Return: false if the queue was full (the kill is dropped).
  */
-bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq)
+bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq,
+			   struct task_struct *victim)
 {
 	unsigned long flags;
 	bool queued = false;
@@ -63,7 +67,9 @@ bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq)
 	if (i < nr_pending) {
 		queued = true;
 	} else if (nr_pending < PENDING_MAX) {
-		pending[nr_pending++] = (struct pending_kill) { id, seq };
+		pending[nr_pending++] = (struct pending_kill) {
+			.cgid = id, .seq = seq, .victim = task_tgid_nr(victim),
+		};
 		queued = true;
 	}
 	spin_unlock_irqrestore(&pending_lock, flags);
@@ -72,7 +78,7 @@ bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq)
 	return queued;
 }
 
-static unsigned int kill_cgroup(struct cgroup *target)
+static unsigned int kill_cgroup(struct cgroup *target, pid_t victim)
 {
 	struct task_struct *p;
 	unsigned int killed = 0;
@@ -81,7 +87,7 @@ static unsigned int kill_cgroup(struct cgroup *target)
 	for_each_process(p) {
 		if (p->flags & PF_KTHREAD || is_global_init(p) ||
 		    p->signal->oom_score_adj == OOM_SCORE_ADJ_MIN ||
-		    fatal_signal_pending(p))
+		    fatal_signal_pending(p) || task_tgid_nr(p) == victim)
 			continue;
 		if (!cgroup_is_descendant(task_dfl_cgroup(p), target))
 			continue;
@@ -111,7 +117,7 @@ static void kill_pending(struct work_struct *work)
 		cgrp = cgroup_get_from_id(job.cgid);
 		if (IS_ERR(cgrp))
 			continue;	/* removed meanwhile: nobody left to kill */
-		killed = kill_cgroup(cgrp);
+		killed = kill_cgroup(cgrp, job.victim);
 		cgroup_put(cgrp);
 		oomctl_count(OOMCTL_STAT_FALLBACK_KILLS);
 		oomctl_count_n(OOMCTL_STAT_FALLBACK_TASKS, killed);

@@ -5,8 +5,9 @@
  * Declarations shared by the module's files.  Each concern lives in one
  * file:
  *   main.c    - module parameters, init and exit (the order of both)
- *   hooks.c   - the OOM notifier, the mark_victim tracepoint probe and the
- *               kretprobe on mem_cgroup_get_oom_group()
+ *   hooks.c   - the OOM notifier, the mark_victim tracepoint probe, the
+ *               kretprobes on mem_cgroup_get_oom_group() and oom_badness()
+ *               and the kprobe on out_of_memory()
  *   policy.c  - policy names, the switches, and the decision taken for
  *               each OOM kill
  *   rules.c   - the rule table: grammar, storage, binding paths to
@@ -106,8 +107,8 @@ int oomctl_parse_policy(const char *name, enum oomctl_policy *policy);
 struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 				 struct mem_cgroup *oom_domain,
 				 struct mem_cgroup *kernel_group);
-long oomctl_bias_badness(struct task_struct *p, unsigned long totalpages,
-			 long points);
+int oomctl_bias_of(struct task_struct *p);
+long oomctl_bias_badness(long points, int bias, unsigned long totalpages);
 void oomctl_note_oom_start(bool sysrq);
 
 /* rules.c */
@@ -162,7 +163,7 @@ struct oomctl_match {
 extern unsigned int oomctl_max_rules;
 bool oomctl_rules_lookup(struct cgroup *cgrp, struct oomctl_match *match);
 int oomctl_rules_write(const char *buf, size_t len);
-ssize_t oomctl_rules_read(char *buf, loff_t off, size_t count);
+char *oomctl_rules_render(size_t *len);
 int oomctl_rules_init(const char *initial);
 void oomctl_rules_exit(void);
 
@@ -173,19 +174,23 @@ void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
 			 unsigned long flags);
 void oomctl_event_copy_path(char *dst, struct cgroup *cgrp);
 void oomctl_event_victim(struct task_struct *task);
+void oomctl_event_oom_start(void);
+void oomctl_event_sanitize(char *s);
 void oomctl_event_add_killed(u64 seq, unsigned int n);
-ssize_t oomctl_events_read(char *buf, loff_t off, size_t count);
+char *oomctl_events_render(size_t *len);
 int oomctl_events_init(void);
 void oomctl_events_exit(void);
 
 /* kill.c */
-bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq);
+bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq,
+			   struct task_struct *victim);
 int oomctl_kill_init(void);
 void oomctl_kill_exit(void);
 
 /* hooks.c */
 int oomctl_hooks_init(void);
 void oomctl_hooks_exit(void);
+void oomctl_hooks_want_bias(bool want);
 
 /* sysfs.c */
 int oomctl_parse_bool(const char *buf, bool *res);

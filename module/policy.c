@@ -242,17 +242,39 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 	seq = ev->seq;
 	oomctl_event_commit(ev, victim, flags);
 
-	if (fallback && !dry_run && !oomctl_fallback_queue(target, seq))
+	if (fallback && !dry_run && !oomctl_fallback_queue(target, seq, victim))
 		oomctl_count(OOMCTL_STAT_FALLBACK_DROPPED);
 	rcu_read_unlock();
 	return result;
 }
 
 /**
- * oomctl_bias_badness - apply the matching rule's bias to a badness score
- * @p: the task oom_badness() scored
- * @totalpages: its second argument
- * @points: what it returned; LONG_MIN (never to be killed) is kept
+ * oomctl_bias_of - the bias oom_badness()'s score of a task gets
+ * @p: the task about to be scored
+ *
+ * Context: oom_badness()'s callers: the OOM killer (atomic, under RCU,
+ * oom_lock held) and /proc/<pid>/oom_score reads.
+ * Return: the matching rule's bias; 0 if none, or in a dry run.
+ */
+int oomctl_bias_of(struct task_struct *p)
+{
+	struct oomctl_match match;
+	int bias = 0;
+
+	if (READ_ONCE(oomctl_dry_run))
+		return 0;
+	rcu_read_lock();
+	if (oomctl_rules_lookup(task_dfl_cgroup(p), &match))
+		bias = match.bias;
+	rcu_read_unlock();
+	return bias;
+}
+
+/**
+ * oomctl_bias_badness - apply a bias to a badness score
+ * @points: what oom_badness() returned; LONG_MIN (never to be killed) is kept
+ * @bias: from oomctl_bias_of(), not 0
+ * @totalpages: oom_badness()'s second argument
  *
  * The bias counts like oom_score_adj: bias * totalpages / 1000 is added.
  * The result is kept at -totalpages or above, which is where
@@ -260,22 +282,11 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
  * -1000 is chosen last, but still chosen rather than none (a global OOM
  * with no candidate panics), and /proc/<pid>/oom_score stays in 0..2000.
  *
- * Context: oom_badness()'s callers: the OOM killer (atomic, under RCU,
- * oom_lock held) and /proc/<pid>/oom_score reads.
+ * Context: as oomctl_bias_of().
  */
-long oomctl_bias_badness(struct task_struct *p, unsigned long totalpages,
-			 long points)
+long oomctl_bias_badness(long points, int bias, unsigned long totalpages)
 {
-	struct oomctl_match match;
-	int bias = 0;
-
-	if (points == LONG_MIN || READ_ONCE(oomctl_dry_run))
-		return points;
-	rcu_read_lock();
-	if (oomctl_rules_lookup(task_dfl_cgroup(p), &match))
-		bias = match.bias;
-	rcu_read_unlock();
-	if (!bias)
+	if (points == LONG_MIN)
 		return points;
 	oomctl_count(OOMCTL_STAT_BIAS_APPLIED);
 	points += bias * (long)(totalpages / 1000);

@@ -25,19 +25,21 @@
  *  - rule_snap: an immutable snapshot of the bound rules, sorted by cgroup
  *    id, owning copies of their paths.  Published with
  *    rcu_assign_pointer() under rules_mutex after every change, freed with
- *    kfree_rcu().  The OOM path reads it under RCU and takes no lock.
+ *    kvfree_rcu().  The OOM path reads it under RCU and takes no lock.
  *
  * Binding: a rule holds the id of the cgroup its path names, or 0 while no
  * such cgroup exists ("inactive").  Paths are resolved only in bind_work
  * (process context, in the initial cgroup namespace): at once after every
- * change of the table, and then once a second.  A rule therefore binds
- * again within a second of its cgroup being (re)created, as systemd does
- * with slices.  A removed cgroup's id is never reused, so a rule whose
+ * change of the table, as soon as a cgroup is created, removed or renamed
+ * (the cgroup_mkdir/rmdir/rename tracepoints kick it), and once a second
+ * besides.  A rule therefore binds again moments after its cgroup is
+ * (re)created, as systemd does with slices, though not synchronously: an
+ * OOM in a cgroup created a few milliseconds earlier may still follow the
+ * rule above it.  A removed cgroup's id is never reused, so a rule whose
  * cgroup is gone matches nothing even before bind_work notices.
  */
 #include <linux/bsearch.h>
 #include <linux/cgroup.h>
-#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -45,7 +47,9 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/tracepoint.h>
 #include <linux/workqueue.h>
+#include <trace/events/cgroup.h>
 
 #include "oomctl.h"
 
@@ -85,6 +89,7 @@ struct rule_snap {
 static DEFINE_MUTEX(rules_mutex);
 static struct rule_table rule_table;		/* rules_mutex */
 static struct rule_snap __rcu *rule_snap;	/* written under rules_mutex */
+static bool snap_has_bias;			/* rules_mutex */
 
 static struct workqueue_struct *bind_wq;
 static void bind_rules(struct work_struct *work);
@@ -147,6 +152,7 @@ static int publish_snapshot(const struct rule_table *t)
 	struct rule_snap *snap, *old;
 	size_t size = sizeof(*snap);
 	unsigned int i, n = 0;
+	bool bias = false;
 	char *p;
 
 	lockdep_assert_held(&rules_mutex);
@@ -154,7 +160,7 @@ static int publish_snapshot(const struct rule_table *t)
 		if (t->rules[i].cgid)
 			size += sizeof(snap->rules[0]) + strlen(t->rules[i].path) + 1;
 	}
-	snap = kmalloc(size, GFP_KERNEL);
+	snap = kvmalloc(size, GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;
 	p = (char *)snap + size;
@@ -171,6 +177,7 @@ static int publish_snapshot(const struct rule_table *t)
 		snap->rules[n].policy = r->policy;
 		snap->rules[n].bias = r->bias;
 		snap->rules[n].path = p;
+		bias |= r->bias != 0;
 		n++;
 	}
 	snap->nr = n;
@@ -178,7 +185,10 @@ static int publish_snapshot(const struct rule_table *t)
 
 	old = rcu_replace_pointer(rule_snap, snap, lockdep_is_held(&rules_mutex));
 	if (old)
-		kfree_rcu(old, rcu);
+		kvfree_rcu(old, rcu);
+	/* oom_badness() is probed only while some active rule has a bias. */
+	snap_has_bias = bias;
+	oomctl_hooks_want_bias(bias);
 	return 0;
 }
 
@@ -213,6 +223,8 @@ static void bind_rules(struct work_struct *work)
 	/* On -ENOMEM the old snapshot stays and the next run tries again. */
 	if (republish && !publish_snapshot(&rule_table))
 		republish = false;
+	else
+		oomctl_hooks_want_bias(snap_has_bias);	/* a late detach */
 	mutex_unlock(&rules_mutex);
 
 	queue_delayed_work(bind_wq, &bind_work, OOMCTL_BIND_INTERVAL);
@@ -222,6 +234,69 @@ static void bind_now(void)
 {
 	mod_delayed_work(bind_wq, &bind_work, 0);
 	flush_delayed_work(&bind_work);
+}
+
+/*
+ * A cgroup appeared, went or was renamed: a rule may bind or unbind, so
+ * run bind_work now rather than at its next tick.  The cgroup tracepoints
+ * call this with trace_cgroup_path_lock held and IRQs off: it only queues
+ * work.
+ */
+static void probe_cgroup_change(void *data, struct cgroup *cgrp, const char *path)
+{
+	/* Unlocked: a stale size only leaves the binding to the next tick. */
+	if (data_race(rule_table.nr))
+		mod_delayed_work(bind_wq, &bind_work, 0);
+}
+
+static const char * const cgroup_tp_names[] = {
+	"cgroup_mkdir", "cgroup_rmdir", "cgroup_rename",
+};
+
+static struct tracepoint *cgroup_tps[ARRAY_SIZE(cgroup_tp_names)];
+static unsigned int nr_watched;		/* cgroup_tps[] with our probe */
+
+static void find_cgroup_tps(struct tracepoint *tp, void *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cgroup_tp_names); i++) {
+		if (!strcmp(tp->name, cgroup_tp_names[i]))
+			cgroup_tps[i] = tp;
+	}
+}
+
+static void unwatch_cgroups(void)
+{
+	while (nr_watched)
+		tracepoint_probe_unregister(cgroup_tps[--nr_watched],
+					    probe_cgroup_change, NULL);
+	/* No CPU is inside probe_cgroup_change() after this. */
+	tracepoint_synchronize_unregister();
+}
+
+static int watch_cgroups(void)
+{
+	int ret;
+
+	/* A mismatch with this kernel's prototype fails the build here. */
+	check_trace_callback_type_cgroup_mkdir(probe_cgroup_change);
+	check_trace_callback_type_cgroup_rmdir(probe_cgroup_change);
+	check_trace_callback_type_cgroup_rename(probe_cgroup_change);
+
+	for_each_kernel_tracepoint(find_cgroup_tps, NULL);
+	for (; nr_watched < ARRAY_SIZE(cgroup_tps); nr_watched++) {
+		struct tracepoint *tp = cgroup_tps[nr_watched];
+
+		ret = tp ? tracepoint_probe_register(tp, probe_cgroup_change, NULL)
+			 : -ENOENT;
+		if (ret) {
+			pr_err("cannot attach to tracepoint %s: %pe\n",
+			       cgroup_tp_names[nr_watched], ERR_PTR(ret));
+			return ret;
+		}
+	}
+	return 0;
 }
 
 /* ---- parsing writes (process context) ---- */
@@ -247,7 +322,8 @@ struct rule_op {
 /*
  * A path must be absolute and canonical: no empty, "." or ".."
  * components, no trailing '/', not the root itself (default_policy is
- * the root's rule), at most OOMCTL_PATH_MAX bytes.
+ * the root's rule), at most OOMCTL_PATH_MAX bytes, no ASCII control
+ * characters (blanks, '#' and NUL cannot get here: they end the token).
  */
 static int check_path(const char *path)
 {
@@ -257,7 +333,12 @@ static int check_path(const char *path)
 	if (path[0] != '/' || len < 2 || len > OOMCTL_PATH_MAX ||
 	    path[len - 1] == '/')
 		return -EINVAL;
-	while (*c) {
+	for (; *c; c++) {
+		/* ASCII control bytes only: UTF-8 names stay valid. */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return -EINVAL;
+	}
+	for (c = path; *c;) {
 		const char *next = strchrnul(c + 1, '/');
 		size_t n = next - c - 1;
 
@@ -269,14 +350,30 @@ static int check_path(const char *path)
 	return 0;
 }
 
-/* Split off the next whitespace-separated token; NULL at the end. */
+/*
+ * Blanks separate tokens: ASCII white space only, not the kernel's
+ * Latin-1 isspace(), which would split UTF-8 names at a 0xa0 byte.
+ */
+static bool is_blank(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static char *skip_blanks(char *s)
+{
+	while (is_blank(*s))
+		s++;
+	return s;
+}
+
+/* Split off the next blank-separated token; NULL at the end. */
 static char *next_token(char **s)
 {
-	char *tok = skip_spaces(*s), *end;
+	char *tok = skip_blanks(*s), *end;
 
 	if (!*tok)
 		return NULL;
-	for (end = tok; *end && !isspace(*end); end++)
+	for (end = tok; *end && !is_blank(*end); end++)
 		;
 	if (*end)
 		*end++ = '\0';
@@ -346,7 +443,7 @@ static void free_table(struct rule_table *t)
 		return;
 	for (i = 0; i < t->nr; i++)
 		kfree(t->rules[i].path);
-	kfree(t->rules);
+	kvfree(t->rules);
 	t->rules = NULL;
 	t->nr = 0;
 }
@@ -358,7 +455,7 @@ static int apply_ops(const struct rule_table *cur, struct rule_op *ops,
 	unsigned int i;
 	int idx;
 
-	next->rules = kcalloc(oomctl_max_rules, sizeof(*next->rules), GFP_KERNEL);
+	next->rules = kvcalloc(oomctl_max_rules, sizeof(*next->rules), GFP_KERNEL);
 	if (!next->rules)
 		return -ENOMEM;
 	for (next->nr = 0; next->nr < cur->nr; next->nr++) {
@@ -406,9 +503,10 @@ static int apply_ops(const struct rule_table *cur, struct rule_op *ops,
  * All lines are applied or none: on any error the table is unchanged.
  *
  * Return: 0; -EINVAL for a malformed line (bad path, unknown key or
- * policy, bias outside -1000..1000, duplicate key, embedded NUL); -ENOENT for deleting a rule that
- * does not exist; -ENOSPC when the table would exceed max_rules; -E2BIG
- * for a write of a page or more (sysfs would split it); -ENOMEM.
+ * policy, bias outside -1000..1000, duplicate key, a NUL or control
+ * character); -ENOENT for deleting a rule that does not exist; -ENOSPC
+ * when the table would exceed max_rules; -E2BIG for a write of a page or
+ * more (sysfs would split it); -ENOMEM.
  */
 int oomctl_rules_write(const char *buf, size_t len)
 {
@@ -438,7 +536,7 @@ int oomctl_rules_write(const char *buf, size_t len)
 
 		if (hash)
 			*hash = '\0';
-		if (!*skip_spaces(line))
+		if (!*skip_blanks(line))
 			continue;
 		ret = parse_line(line, &ops[nr_ops]);
 		if (ret)
@@ -465,49 +563,35 @@ out:
 }
 
 /**
- * oomctl_rules_read - the table as text, from byte @off on
- * @buf: where to copy
- * @off: offset into the text
- * @count: room in @buf
+ * oomctl_rules_render - the table as text, as the rules file shows it
+ * @len: set to the text's length
  *
- * The text is rendered anew for each call; a table larger than one call
- * can take (a page) is read in several calls, and a write between them
- * can shift the lines.
- *
- * Return: bytes copied, 0 at the end, or -ENOMEM.
+ * Context: process; takes rules_mutex.
+ * Return: the text (kvfree() it), or NULL when out of memory.
  */
-ssize_t oomctl_rules_read(char *buf, loff_t off, size_t count)
+char *oomctl_rules_render(size_t *len)
 {
-	size_t size = 1, len = 0;
+	size_t size = 1;
 	unsigned int i;
-	ssize_t ret;
 	char *text;
 
 	mutex_lock(&rules_mutex);
 	for (i = 0; i < rule_table.nr; i++)
 		size += strlen(rule_table.rules[i].path) + 64;
 	text = kvmalloc(size, GFP_KERNEL);
-	if (!text) {
-		mutex_unlock(&rules_mutex);
-		return -ENOMEM;
-	}
-	for (i = 0; i < rule_table.nr; i++) {
-		const struct rule *r = &rule_table.rules[i];
+	if (text) {
+		*len = 0;
+		for (i = 0; i < rule_table.nr; i++) {
+			const struct rule *r = &rule_table.rules[i];
 
-		len += scnprintf(text + len, size - len, "%s policy=%s bias=%d # %s\n",
-				 r->path, oomctl_policy_name(r->policy), r->bias,
-				 r->cgid ? "active" : "inactive");
+			*len += scnprintf(text + *len, size - *len,
+					  "%s policy=%s bias=%d # %s\n", r->path,
+					  oomctl_policy_name(r->policy), r->bias,
+					  r->cgid ? "active" : "inactive");
+		}
 	}
 	mutex_unlock(&rules_mutex);
-
-	if (off >= len) {
-		ret = 0;
-	} else {
-		ret = min_t(size_t, count, len - off);
-		memcpy(buf, text + off, ret);
-	}
-	kvfree(text);
-	return ret;
+	return text;
 }
 
 /**
@@ -520,8 +604,8 @@ int oomctl_rules_init(const char *initial)
 {
 	int ret;
 
-	rule_table.rules = kcalloc(oomctl_max_rules, sizeof(*rule_table.rules),
-				   GFP_KERNEL);
+	rule_table.rules = kvcalloc(oomctl_max_rules, sizeof(*rule_table.rules),
+				    GFP_KERNEL);
 	if (!rule_table.rules)
 		return -ENOMEM;
 	bind_wq = alloc_workqueue("oomctl_bind", 0, 0);
@@ -530,6 +614,9 @@ int oomctl_rules_init(const char *initial)
 		goto err;
 	}
 	queue_delayed_work(bind_wq, &bind_work, OOMCTL_BIND_INTERVAL);
+	ret = watch_cgroups();
+	if (ret)
+		goto err;
 	if (initial && *initial) {
 		char *text = kstrdup(initial, GFP_KERNEL);
 
@@ -541,8 +628,8 @@ int oomctl_rules_init(const char *initial)
 		ret = oomctl_rules_write(text, strlen(text));
 		kfree(text);
 		if (ret) {
-			pr_err("rules=: invalid rules (%d), see Documentation/oomctl.rst\n",
-			       ret);
+			pr_err("rules=\"%s\" refused (%pe), module not loaded\n",
+			       initial, ERR_PTR(ret));
 			goto err;
 		}
 	}
@@ -560,6 +647,7 @@ void oomctl_rules_exit(void)
 {
 	struct rule_snap *snap;
 
+	unwatch_cgroups();
 	if (bind_wq) {
 		cancel_delayed_work_sync(&bind_work);
 		destroy_workqueue(bind_wq);
@@ -567,6 +655,6 @@ void oomctl_rules_exit(void)
 	}
 	snap = rcu_replace_pointer(rule_snap, NULL, true);
 	synchronize_rcu();
-	kfree(snap);
+	kvfree(snap);
 	free_table(&rule_table);
 }

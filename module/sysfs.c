@@ -10,13 +10,19 @@
  *   events          ro  the last decisions (events.c), pollable
  *   stats/          ro  counters (stats.c)
  *
- * Writes are root-only by file mode.  A store either takes the whole value
- * or fails and changes nothing.  The parsers here are also used by the
+ * Writes are root-only by file mode, and need CAP_SYS_ADMIN besides (a
+ * root process that dropped it gets -EPERM).  A store either takes the
+ * whole value or fails and changes nothing; a value with a NUL byte in it
+ * is refused, not cut short.  The parsers here are also used by the
  * module parameters, so a value means the same at insmod time and at run
  * time.  Stores run in process context and may sleep.
  */
+#include <linux/capability.h>
 #include <linux/kernel.h>
 #include <linux/kobject.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "oomctl.h"
@@ -27,17 +33,18 @@
  * @res: where to store the result; untouched on error
  *
  * Stricter than kstrtobool(), which would read "foo" as false: a switch
- * takes exactly 0 or 1.
+ * takes exactly "0" or "1" ("+1", "01" and "true" are refused).
  *
  * Return: 0, or -EINVAL.
  */
 int oomctl_parse_bool(const char *buf, bool *res)
 {
-	unsigned int val;
-
-	if (kstrtouint(buf, 10, &val) || val > 1)
+	if (sysfs_streq(buf, "0"))
+		*res = false;
+	else if (sysfs_streq(buf, "1"))
+		*res = true;
+	else
 		return -EINVAL;
-	*res = val;
 	return 0;
 }
 
@@ -76,6 +83,10 @@ static ssize_t bool_store(bool *val, const char *buf, size_t count)
 	bool v;
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (strnlen(buf, count) != count)	/* an embedded NUL */
+		return -EINVAL;
 	ret = oomctl_parse_bool(buf, &v);
 	if (ret)
 		return ret;
@@ -121,6 +132,10 @@ static ssize_t default_policy_store(struct kobject *kobj,
 	enum oomctl_policy policy;
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (strnlen(buf, count) != count)	/* an embedded NUL */
+		return -EINVAL;
 	ret = oomctl_parse_default_policy(buf, &policy);
 	if (ret)
 		return ret;
@@ -129,22 +144,93 @@ static ssize_t default_policy_store(struct kobject *kobj,
 }
 
 /*
- * rules is a binary attribute so that a table longer than a page can be
- * read; each write() is one unit of whole lines, whatever its offset.
+ * rules and events are binary attributes, so that they can be longer than
+ * a page; sysfs then hands us one read() at a time, a page at most.  So
+ * that a reader sees one consistent text however many read() calls it
+ * takes, a read at offset 0 renders the text once and keeps it for that
+ * open file; the same file's later reads continue from that copy, and the
+ * read that finds its end frees it.  A few copies are kept for readers
+ * that stop short (the least recently read is dropped first, all are
+ * freed at unload); a read at an offset past 0 that finds no copy of its
+ * own renders the text afresh.
+ *
+ * snapshot_lock protects snapshots[] and is taken before rules_mutex.
  */
+#define NR_SNAPSHOTS 8
+
+typedef char *(*render_fn)(size_t *len);
+
+struct read_snapshot {
+	const struct file *file;	/* compared only */
+	render_fn render;
+	char *text;
+	size_t len;
+	unsigned long last_read;
+};
+
+static DEFINE_MUTEX(snapshot_lock);
+static struct read_snapshot snapshots[NR_SNAPSHOTS];	/* snapshot_lock */
+static unsigned long snapshot_clock;			/* snapshot_lock */
+
+static ssize_t snapshot_read(struct file *file, render_fn render, char *buf,
+			     loff_t off, size_t count)
+{
+	struct read_snapshot *s = NULL, *oldest = &snapshots[0];
+	ssize_t ret = 0;
+	unsigned int i;
+
+	mutex_lock(&snapshot_lock);
+	for (i = 0; i < NR_SNAPSHOTS; i++) {
+		if (snapshots[i].file == file && snapshots[i].render == render)
+			s = &snapshots[i];
+		if (snapshots[i].last_read < oldest->last_read)
+			oldest = &snapshots[i];
+	}
+	if (!s || off == 0) {
+		size_t len;
+		char *text = render(&len);
+
+		if (!text) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (!s)
+			s = oldest;
+		kvfree(s->text);
+		*s = (struct read_snapshot) {
+			.file = file, .render = render, .text = text, .len = len,
+		};
+	}
+	s->last_read = ++snapshot_clock;
+	if (off < s->len) {
+		ret = min_t(size_t, count, s->len - off);
+		memcpy(buf, s->text + off, ret);
+	} else {
+		/* The end: this reader is done with its copy. */
+		kvfree(s->text);
+		memset(s, 0, sizeof(*s));
+	}
+out:
+	mutex_unlock(&snapshot_lock);
+	return ret;
+}
+
 static ssize_t rules_read(struct file *file, struct kobject *kobj,
 			  struct bin_attribute *attr, char *buf, loff_t off,
 			  size_t count)
 {
-	return oomctl_rules_read(buf, off, count);
+	return snapshot_read(file, oomctl_rules_render, buf, off, count);
 }
 
 static ssize_t rules_write(struct file *file, struct kobject *kobj,
 			   struct bin_attribute *attr, char *buf, loff_t off,
 			   size_t count)
 {
-	int ret = oomctl_rules_write(buf, count);
+	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = oomctl_rules_write(buf, count);
 	return ret ? ret : count;
 }
 
@@ -152,7 +238,7 @@ static ssize_t events_read(struct file *file, struct kobject *kobj,
 			   struct bin_attribute *attr, char *buf, loff_t off,
 			   size_t count)
 {
-	return oomctl_events_read(buf, off, count);
+	return snapshot_read(file, oomctl_events_render, buf, off, count);
 }
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
@@ -188,6 +274,7 @@ static const struct attribute_group *oomctl_groups[] = {
 	NULL,
 };
 
+/* Set while /sys/kernel/oomctl/ exists: from init until exit. */
 static struct kobject *oomctl_kobj;
 
 int oomctl_sysfs_init(void)
@@ -200,15 +287,21 @@ int oomctl_sysfs_init(void)
 	ret = sysfs_create_groups(oomctl_kobj, oomctl_groups);
 	if (ret) {
 		kobject_put(oomctl_kobj);
+		oomctl_kobj = NULL;
 		return ret;
 	}
 	return 0;
 }
 
-/* Wake poll()/select() waiters on events.  Process context. */
+/*
+ * Wake poll()/select() waiters on events.  Process context.  Before the
+ * directory exists (a failed init tells its decisions on the way out)
+ * there is nobody to wake.
+ */
 void oomctl_sysfs_notify_events(void)
 {
-	sysfs_notify(oomctl_kobj, NULL, "events");
+	if (oomctl_kobj)
+		sysfs_notify(oomctl_kobj, NULL, "events");
 }
 
 /*
@@ -224,5 +317,11 @@ void oomctl_sysfs_remove(void)
 
 void oomctl_sysfs_exit(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < NR_SNAPSHOTS; i++)
+		kvfree(snapshots[i].text);
+	memset(snapshots, 0, sizeof(snapshots));
 	kobject_put(oomctl_kobj);
+	oomctl_kobj = NULL;
 }
