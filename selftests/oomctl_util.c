@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <regex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -153,6 +154,11 @@ static bool dmesg_has_now(const char *a, const char *b)
 	return false;
 }
 
+int dmesg_clear(void)
+{
+	return klogctl(5 /* SYSLOG_ACTION_CLEAR */, NULL, 0) ? -errno : 0;
+}
+
 bool dmesg_has(const char *a, const char *b)
 {
 	int i;
@@ -262,6 +268,45 @@ int cg_cleanup(void)
 	return cg_remove(CG_ROOT "/" CG_TEST);
 }
 
+long scaled(long n)
+{
+	const char *pct = getenv("OOMCTL_SIZE_PCT");
+	long v = pct ? n * atol(pct) / 100 : n;
+
+	return v > 0 ? v : 1;
+}
+
+bool rules_become(const char *want)
+{
+	char buf[4096];
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		if (oomctl_read("rules", buf, sizeof(buf)) >= 0 && !strcmp(buf, want))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+#define RULE_POLICY	"policy=(kernel|process|group|subtree)"
+#define RULE_BIAS	"bias=-?[0-9]{1,4}"
+#define RULE_STATE	"# (active|inactive)"
+
+bool rule_line_valid(const char *line)
+{
+	static regex_t re;
+	static bool ready;
+
+	if (!ready) {
+		if (regcomp(&re, "^(/[^/ #]+)+ " RULE_POLICY " " RULE_BIAS " " RULE_STATE "$",
+			    REG_EXTENDED | REG_NOSUB))
+			return false;
+		ready = true;
+	}
+	return !regexec(&re, line, 0, NULL, 0);
+}
+
 int set_oom_score_adj(pid_t pid, int adj)
 {
 	char path[64], val[16];
@@ -319,6 +364,23 @@ pid_t spawn_fn(const char *cg, int (*fn)(void *arg), void *arg)
 	if (cg_write(cg, "cgroup.procs", pid) || set_oom_score_adj(getpid(), 0))
 		_exit(111);
 	_exit(fn(arg));
+}
+
+int child_exit(pid_t pid, int timeout_ms)
+{
+	int status, waited = 0;
+	pid_t ret;
+
+	for (;;) {
+		ret = waitpid(pid, &status, timeout_ms < 0 ? 0 : WNOHANG);
+		if (ret == pid)
+			return WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
+						     WEXITSTATUS(status);
+		if (ret < 0 || waited >= timeout_ms)
+			return -1;
+		usleep(10000);
+		waited += 10;
+	}
 }
 
 int child_end(pid_t pid, int timeout_ms)

@@ -12,6 +12,18 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/*
+ * The harness gives a test 30 s by default.  On the debug kernel (KASAN
+ * and lockdep under TCG) one OOM can take longer than that, so every test
+ * gets ten minutes unless it says otherwise; the VM's own timeout
+ * (scripts/vm-run --timeout) still catches a hang.  Include this header
+ * after kselftest_harness.h.
+ */
+#ifdef TEST_TIMEOUT_DEFAULT
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 600
+#endif
+
 #define OOMCTL_SYSFS	"/sys/kernel/oomctl"
 #define OOMCTL_KO	"/oomctl/oomctl.ko"
 #define CG_ROOT		"/sys/fs/cgroup"
@@ -43,6 +55,8 @@ int oomctl_rule(const char *cg, const char *keys);
  * Waits up to 3 s for it: oomctl tells its decisions from a worker.
  */
 bool dmesg_has(const char *a, const char *b);
+/* Forget the kernel log so far (dmesg -C). */
+int dmesg_clear(void);
 
 /* Cgroups, as paths relative to CG_ROOT/CG_TEST ("" is the test root) */
 const char *cg_path(const char *cg, const char *file);
@@ -51,6 +65,16 @@ int cg_create(const char *cg);
 int cg_write(const char *cg, const char *file, const char *text);
 long cg_event(const char *cg, const char *key);
 int cg_cleanup(void);
+
+/*
+ * Scale a stress size by OOMCTL_SIZE_PCT (percent, default 100; make
+ * check lowers it on the debug kernel, make check STRESS=n raises it).
+ */
+long scaled(long n);
+/* Wait up to 4 s (bind_work runs once a second) for rules to read @want. */
+bool rules_become(const char *want);
+/* A valid line of the rules file? */
+bool rule_line_valid(const char *line);
 
 /* Processes */
 pid_t spawn_hog(const char *cg, unsigned long mb);
@@ -62,6 +86,11 @@ pid_t spawn_fn(const char *cg, int (*fn)(void *arg), void *arg);
  * normal exit, -1 if still running then.
  */
 int child_end(pid_t pid, int timeout_ms);
+/*
+ * Wait up to timeout_ms for a child to end: its exit code, 128 + signal
+ * if killed, -1 if still running then.
+ */
+int child_exit(pid_t pid, int timeout_ms);
 /* Still running? (A child that ended is reaped here.) */
 bool child_alive(pid_t pid);
 int set_oom_score_adj(pid_t pid, int adj);

@@ -4,8 +4,12 @@
  * parameters, the sysfs files and their modes, invalid and unprivileged
  * writes.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,14 +87,49 @@ static mode_t file_mode(const char *file)
 	return st.st_mode & 07777;
 }
 
+/* Every file of the interface, stats/ included, relative to OOMCTL_SYSFS. */
+static const char * const all_files[] = {
+	"version", "enabled", "dry_run", "default_policy", "rules", "events",
+	"stats/global_ooms", "stats/victims", "stats/global_kills",
+	"stats/memcg_kills", "stats/decisions_kernel", "stats/decisions_process",
+	"stats/decisions_group", "stats/decisions_subtree", "stats/dry_run",
+	"stats/group_kills", "stats/fallback_kills", "stats/fallback_tasks",
+	"stats/fallback_dropped", "stats/tasks_killed", "stats/sysrq_kills",
+	"stats/bias_applied", "stats/events_dropped",
+};
+
+/* Entries in a directory, "." and ".." aside. */
+static int dir_entries(const char *path)
+{
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir)))
+		n += strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+	closedir(dir);
+	return n;
+}
+
 TEST_F(oomctl, files_and_modes)
 {
 	char version[32], modversion[32];
+	unsigned int i;
 
-	EXPECT_EQ(0444U, file_mode("version"));
-	EXPECT_EQ(0644U, file_mode("enabled"));
-	EXPECT_EQ(0444U, file_mode("stats/global_ooms"));
-	EXPECT_EQ(0444U, file_mode("stats/victims"));
+	/* The switches and rules are root-writable; the rest is read-only. */
+	for (i = 0; i < ARRAY_SIZE(all_files); i++) {
+		mode_t want = i >= 1 && i <= 4 ? 0644 : 0444, mode;
+
+		mode = file_mode(all_files[i]);
+		EXPECT_EQ(want, mode)
+			TH_LOG("%s: mode %o", all_files[i] ?: "?", mode);
+	}
+	/* And there is nothing else: stats/ is a directory of its own. */
+	EXPECT_EQ(7, dir_entries(OOMCTL_SYSFS));
+	EXPECT_EQ((int)ARRAY_SIZE(all_files) - 6, dir_entries(OOMCTL_SYSFS "/stats"));
 	EXPECT_EQ(0444U, file_mode("../../module/oomctl/parameters/enabled"));
 
 	/* The sysfs version is the module's own. */
@@ -119,7 +158,7 @@ TEST_F(oomctl, enabled_write)
 TEST_F(oomctl, enabled_invalid_write)
 {
 	static const char * const bad[] = { "2", "foo", "-1", "1 1", "0x1", "10",
-					    "\n", "1\n\n" };
+					    "\n", "1\n\n", "+1", "01", "true" };
 	unsigned int i;
 	char buf[16];
 
@@ -135,31 +174,90 @@ TEST_F(oomctl, enabled_invalid_write)
 	EXPECT_STREQ("0\n", buf);
 }
 
-/* uid 1000 may read everything and write nothing. */
+/* uid 1000 may read every file and write none. */
 TEST_F(oomctl, unprivileged_write_refused)
 {
+	static const char * const writes[] = { "0", "1", "group", "/x policy=group\n" };
+	char buf[256], before[4][256];
+	unsigned int i, j;
 	int status;
-	char buf[16];
+	pid_t pid;
+
+	for (i = 0; i < 4; i++)
+		ASSERT_LE(0, oomctl_read(all_files[1 + i], before[i], sizeof(before[i])));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setgid(1000) || setuid(1000))
+			_exit(100);
+		for (i = 0; i < ARRAY_SIZE(all_files); i++) {
+			if (oomctl_read(all_files[i], buf, sizeof(buf)) < 0)
+				_exit(1 + i);
+			for (j = 0; j < ARRAY_SIZE(writes); j++) {
+				if (oomctl_write(all_files[i], writes[j]) != -EACCES)
+					_exit(50 + i);
+			}
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		unsigned int f = WEXITSTATUS(status);
+
+		TH_LOG("%s: %s", f >= 50 ? "written" : "not readable",
+		       f < 100 ? all_files[f >= 50 ? f - 50 : f - 1] : "setuid");
+	}
+	/* Nothing changed. */
+	for (i = 0; i < 4; i++) {
+		ASSERT_LE(0, oomctl_read(all_files[1 + i], buf, sizeof(buf)));
+		EXPECT_STREQ(before[i], buf);
+	}
+}
+
+static int drop_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[CAP_SYS_ADMIN / 32].effective &= ~(1U << (CAP_SYS_ADMIN % 32));
+	return syscall(SYS_capset, &hdr, data);
+}
+
+/* Root without CAP_SYS_ADMIN passes the file mode, and is refused anyway. */
+TEST_F(oomctl, no_cap_sys_admin_write_refused)
+{
+	static const char * const files[] = { "enabled", "dry_run",
+					       "default_policy", "rules" };
+	static const char * const values[] = { "0", "1", "process",
+						"/x policy=group" };
+	char buf[64];
+	unsigned int i;
+	int status;
 	pid_t pid;
 
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (setgid(1000) || setuid(1000))
+		if (drop_cap_sys_admin())
 			_exit(10);
-		if (oomctl_read("enabled", buf, sizeof(buf)) < 0)
-			_exit(11);
-		if (oomctl_stat("victims") < 0)
-			_exit(12);
-		if (oomctl_write("enabled", "0") != -EACCES)
-			_exit(13);
+		for (i = 0; i < ARRAY_SIZE(files); i++) {
+			if (oomctl_write(files[i], values[i]) != -EPERM)
+				_exit(11 + i);
+		}
+		if (oomctl_read("rules", buf, sizeof(buf)) < 0)
+			_exit(20);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	ASSERT_LT(0, oomctl_read("enabled", buf, sizeof(buf)));
-	EXPECT_STREQ("1\n", buf);
+	ASSERT_LE(0, oomctl_read("rules", buf, sizeof(buf)));
+	EXPECT_STREQ("", buf);
+	ASSERT_LT(0, oomctl_read("default_policy", buf, sizeof(buf)));
+	EXPECT_STREQ("kernel\n", buf);
 }
 
 TEST_HARNESS_MAIN

@@ -163,7 +163,7 @@ FIXTURE_TEARDOWN(granularity)
 	EXPECT_EQ(0, oomctl_unload());
 }
 
-TEST_F_TIMEOUT(granularity, kill_set, 120)
+TEST_F(granularity, kill_set)
 {
 	struct tree *t = &self->t;
 
@@ -255,6 +255,8 @@ TEST_F(policy, unkillable_survives_group_kill)
 /* A memcg OOM's kill never leaves the OOM domain. */
 TEST_F(policy, subtree_narrowed_to_domain)
 {
+	char events[4096];
+
 	ASSERT_EQ(0, oomctl_rule("", "policy=subtree"));
 	ASSERT_EQ(0, cg_write("app/job", "memory.max", "64M"));
 	run_oom(_metadata, &self->t, GLOBAL_OOM);	/* the job's limit hits first */
@@ -263,6 +265,9 @@ TEST_F(policy, subtree_narrowed_to_domain)
 	EXPECT_EQ(1, cg_event("app/job", "oom_group_kill"));
 	EXPECT_TRUE(dmesg_has("subtree kill of /oomctl-test/app/job after memcg OOM",
 			      "2 tasks (narrowed to the OOM domain), rule /oomctl-test"));
+	ASSERT_LT(0, oomctl_read("events", events, sizeof(events)));
+	EXPECT_NE(NULL, strstr(events, " target=/oomctl-test/app/job "));
+	EXPECT_NE(NULL, strstr(events, " narrowed=1\n"));
 }
 
 /* No memory controller on the leaves: the fallback killer does the group. */
@@ -374,12 +379,12 @@ static void terminal(struct __test_metadata *_metadata, const char *policy,
 	close(pipefd[0]);
 }
 
-TEST_F_TIMEOUT(policy, terminal_process_keeps_shell, 120)
+TEST_F(policy, terminal_process_keeps_shell)
 {
 	terminal(_metadata, "process", true);
 }
 
-TEST_F_TIMEOUT(policy, terminal_group_kills_shell, 120)
+TEST_F(policy, terminal_group_kills_shell)
 {
 	terminal(_metadata, "group", false);
 }
