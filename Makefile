@@ -4,9 +4,12 @@
 #
 #   make demo      set up, build, boot a VM and show a policy at work
 #   make check     set up, build for every kernel, run the suite in a VM each
+#                  (STRESS=300: three times the stress and fuzz sizes)
 #   make modules   build oomctl.ko for every installed target kernel
 #                  (or one: make modules KVER=6.12.117+deb12-amd64)
 #   make lint      checkpatch --strict and sparse on the module sources
+#   make bench     run the benchmarks in a VM per kernel (scripts/bench;
+#                  BENCH=--smoke for tiny sizes)
 #   make setup     install what the above need (apt-get; as root)
 #
 # Everything that loads the module does so inside QEMU (scripts/vm-run),
@@ -22,9 +25,11 @@ setup:
 modules:
 	@set -e; for k in $${KVER:-$$(scripts/kernels)}; do scripts/build-module $$k; done
 
-# The programs that go into the VM beside the module.
+# The programs that go into the VM beside the module (the benchmarks go in
+# with scripts/bench's --add build/bench).
 guest-programs: build/guest/vm-exit
 	@$(MAKE) -s -C selftests O=$(CURDIR)/build/selftests KSFT=$(KSFT)
+	@$(MAKE) -s -C bench O=$(CURDIR)/build/bench
 
 build/guest/vm-exit: scripts/guest/vm-exit.c
 	@mkdir -p $(@D)
@@ -33,13 +38,17 @@ build/guest/vm-exit: scripts/guest/vm-exit.c
 lint:
 	scripts/lint
 
+# STRESS=<percent> scales the stress and fuzz tests (default 100).
 check:
-	scripts/check
+	OOMCTL_SIZE_PCT=$(or $(STRESS),100) scripts/check
 
 demo:
 	scripts/demo
 
+bench:
+	scripts/bench $(BENCH)
+
 clean:
 	rm -rf build
 
-.PHONY: all setup modules guest-programs lint check demo clean
+.PHONY: all setup modules guest-programs lint check demo bench clean
