@@ -21,7 +21,7 @@ round() {
 	mkdir $scope
 	echo 64M > $scope/memory.max
 	echo 1 > $scope/memory.oom.group
-	# A rule binds to a new cgroup within a second (bind worker).
+	# A rule binds to a new cgroup once the bind worker has run.
 	if [ -e /sys/kernel/oomctl/rules ]; then
 		while grep -q inactive /sys/kernel/oomctl/rules; do sleep 0.1; done
 		cat /sys/kernel/oomctl/rules
@@ -56,6 +56,8 @@ say "what oomctl recorded"
 dmesg | grep 'oomctl:' | grep -v taint
 grep -H . /sys/kernel/oomctl/stats/decisions_* /sys/kernel/oomctl/stats/victims |
 	sed 's|/sys/kernel/oomctl/||'
+say "the decision record (/sys/kernel/oomctl/events)"
+cat /sys/kernel/oomctl/events
 
 say "3. the opposite: policy=group on a service without memory.oom.group"
 svc=/sys/fs/cgroup/web.service
