@@ -25,8 +25,8 @@ setup:
 modules:
 	@set -e; for k in $${KVER:-$$(scripts/kernels)}; do scripts/build-module $$k; done
 
-# The programs that go into the VM beside the module (the benchmarks go in
-# with scripts/bench's --add build/bench).
+# The programs that go into the VM beside the module (the benchmarks,
+# built into build/bench, go in through scripts/bench's --add).
 guest-programs: build/guest/vm-exit
 	@$(MAKE) -s -C selftests O=$(CURDIR)/build/selftests KSFT=$(KSFT)
 	@$(MAKE) -s -C bench O=$(CURDIR)/build/bench
