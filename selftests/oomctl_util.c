@@ -366,37 +366,39 @@ pid_t spawn_fn(const char *cg, int (*fn)(void *arg), void *arg)
 	_exit(fn(arg));
 }
 
-int child_exit(pid_t pid, int timeout_ms)
+/* Wait up to timeout_ms (forever if < 0) for @pid to end: its status. */
+static bool wait_child(pid_t pid, int timeout_ms, int *status)
 {
-	int status, waited = 0;
+	int waited = 0;
 	pid_t ret;
 
 	for (;;) {
-		ret = waitpid(pid, &status, timeout_ms < 0 ? 0 : WNOHANG);
+		ret = waitpid(pid, status, timeout_ms < 0 ? 0 : WNOHANG);
 		if (ret == pid)
-			return WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
-						     WEXITSTATUS(status);
+			return true;
 		if (ret < 0 || waited >= timeout_ms)
-			return -1;
+			return false;
 		usleep(10000);
 		waited += 10;
 	}
 }
 
+int child_exit(pid_t pid, int timeout_ms)
+{
+	int status;
+
+	if (!wait_child(pid, timeout_ms, &status))
+		return -1;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
 int child_end(pid_t pid, int timeout_ms)
 {
-	int status, waited = 0;
-	pid_t ret;
+	int status;
 
-	for (;;) {
-		ret = waitpid(pid, &status, timeout_ms < 0 ? 0 : WNOHANG);
-		if (ret == pid)
-			return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-		if (ret < 0 || waited >= timeout_ms)
-			return -1;
-		usleep(10000);
-		waited += 10;
-	}
+	if (!wait_child(pid, timeout_ms, &status))
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
 bool child_alive(pid_t pid)
