@@ -236,7 +236,7 @@ static int badness_sync(void)
 void oomctl_hooks_want_bias(bool want)
 {
 	mutex_lock(&badness_mutex);
-	if (!want && (badness_wanted || !badness_unwanted_since))
+	if (badness_wanted && !want)
 		badness_unwanted_since = jiffies;
 	badness_wanted = want;
 	badness_sync();
