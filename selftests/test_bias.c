@@ -37,15 +37,19 @@ static bool filled(const char *cg, unsigned long mb)
 	return false;
 }
 
-/* A holds 64M, B 28M, then a trigger asks for 16M more under a 100M limit. */
+/*
+ * A holds 16M, B 7M, then a trigger asks for 6M more under a 28M limit.
+ * A bias of 500 is worth 14M here (half the limit): enough to turn A and
+ * B round either way.
+ */
 static void two_hogs(struct __test_metadata *_metadata, struct hogs *h)
 {
-	ASSERT_EQ(0, cg_write("p", "memory.max", "100M"));
-	h->a = spawn_hog("p/a", 64);
-	ASSERT_TRUE(filled("p/a", 63));
-	h->b = spawn_hog("p/b", 28);
-	ASSERT_TRUE(filled("p/b", 27));
-	h->trigger = spawn_hog("p/c", 16);
+	ASSERT_EQ(0, cg_write("p", "memory.max", "28M"));
+	h->a = spawn_hog("p/a", 16);
+	ASSERT_TRUE(filled("p/a", 15));
+	h->b = spawn_hog("p/b", 7);
+	ASSERT_TRUE(filled("p/b", 6));
+	h->trigger = spawn_hog("p/c", 6);
 	ASSERT_LT(0, h->trigger);
 }
 
@@ -57,7 +61,7 @@ static void expect_victim(struct __test_metadata *_metadata, struct hogs *h,
 
 	EXPECT_EQ(SIGKILL, child_end(dies, 60000));
 	/* The trigger got its memory, so nothing else dies. */
-	EXPECT_TRUE(filled("p/c", 15));
+	EXPECT_TRUE(filled("p/c", 5));
 	EXPECT_TRUE(child_alive(lives));
 	EXPECT_TRUE(child_alive(h->trigger));
 	/* Usually one kill; a slow kernel may need a second one elsewhere. */
@@ -135,9 +139,9 @@ TEST_F(bias, last_resort_still_dies)
 	pid_t a, b;
 
 	ASSERT_EQ(0, oomctl_rule("p/a", "bias=-1000"));
-	b = spawn_hog("p/b", 40);
+	b = spawn_hog("p/b", 16);
 	ASSERT_LT(0, b);
-	ASSERT_TRUE(filled("p/b", 39));
+	ASSERT_TRUE(filled("p/b", 15));
 	ASSERT_EQ(0, set_oom_score_adj(b, -1000));
 	a = spawn_hog("p/a", 0);
 	ASSERT_LT(0, a);
@@ -177,9 +181,9 @@ TEST_F(bias, oom_score_shows_bias)
 	long base, biased, lowest;
 	pid_t a;
 
-	a = spawn_hog("p/a", 32);
+	a = spawn_hog("p/a", 16);
 	ASSERT_LT(0, a);
-	ASSERT_TRUE(filled("p/a", 31));
+	ASSERT_TRUE(filled("p/a", 15));
 	base = stable_oom_score(a);
 	ASSERT_LE(0, base);
 

@@ -62,7 +62,7 @@ static const char *field(const char *line, const char *key, char *buf, size_t si
 	return buf;
 }
 
-/* One memcg OOM in @cg (limited to 32M): a hog and a sleeper. */
+/* One memcg OOM in @cg (limited to 16M): a hog and a sleeper. */
 static pid_t oom_once(struct __test_metadata *_metadata, const char *cg)
 {
 	pid_t hog, sleeper;
@@ -85,7 +85,7 @@ FIXTURE_SETUP(events)
 	ASSERT_EQ(0, cg_create("app"));
 	ASSERT_EQ(0, cg_write("app", "cgroup.subtree_control", "+memory"));
 	ASSERT_EQ(0, cg_create("app/job"));
-	ASSERT_EQ(0, cg_write("app", "memory.max", "32M"));
+	ASSERT_EQ(0, cg_write("app", "memory.max", "16M"));
 }
 
 FIXTURE_TEARDOWN(events)
@@ -126,7 +126,7 @@ TEST_F(events, poll_wakes_and_line_is_right)
 	EXPECT_STREQ(want, field(last, "victim_pid", buf, sizeof(buf)));
 	EXPECT_STREQ("oomctl-hog", field(last, "victim_comm", buf, sizeof(buf)));
 	EXPECT_STREQ(T "/app/job", field(last, "victim_cgroup", buf, sizeof(buf)));
-	EXPECT_LT(20000, atol(field(last, "victim_rss_kb", buf, sizeof(buf))));
+	EXPECT_LT(10000, atol(field(last, "victim_rss_kb", buf, sizeof(buf))));
 	EXPECT_STREQ(T "/app", field(last, "rule", buf, sizeof(buf)));
 	EXPECT_STREQ("group", field(last, "policy", buf, sizeof(buf)));
 	EXPECT_STREQ("-10", field(last, "bias", buf, sizeof(buf)));
@@ -162,23 +162,23 @@ TEST_F(events, fallback_and_process_lines)
 	EXPECT_STREQ("1", field(last, "tasks_killed", buf, sizeof(buf)));
 }
 
-/* N + 10 decisions in a ring of N: the oldest 10 are dropped, and counted. */
+/* N + 4 decisions in a ring of N: the oldest 4 are dropped, and counted. */
 TEST_F(events, overflow_counts_dropped)
 {
 	const char *text, *last, *p;
 	char buf[64];
 	int i, lines = 0;
 
-	ASSERT_EQ(0, oomctl_load("events_max=5"));
-	for (i = 0; i < 15; i++)
+	ASSERT_EQ(0, oomctl_load("events_max=3"));
+	for (i = 0; i < 7; i++)
 		oom_once(_metadata, "app/job");
-	EXPECT_EQ(10, oomctl_stat("events_dropped"));
+	EXPECT_EQ(4, oomctl_stat("events_dropped"));
 	text = read_events(&last);
 	for (p = text; *p; p++)
 		lines += *p == '\n';
-	EXPECT_EQ(4, lines);			/* 5 lines, the last one cut */
-	EXPECT_STREQ("11", field(text, "seq", buf, sizeof(buf)));
-	EXPECT_STREQ("15", field(last, "seq", buf, sizeof(buf)));
+	EXPECT_EQ(2, lines);			/* 3 lines, the last one cut */
+	EXPECT_STREQ("5", field(text, "seq", buf, sizeof(buf)));
+	EXPECT_STREQ("7", field(last, "seq", buf, sizeof(buf)));
 }
 
 /* A scripted series; every counter is checked against the exact total. */

@@ -27,13 +27,13 @@ FIXTURE_TEARDOWN(oom)
 	EXPECT_EQ(0, oomctl_unload());
 }
 
-/* A hog beside a sleeper in a cgroup limited to 64M. */
+/* A hog beside a sleeper in a cgroup limited to 16M. */
 static void memcg_oom(struct __test_metadata *_metadata, long *oom_kills)
 {
 	pid_t hog, sleeper;
 
 	ASSERT_EQ(0, cg_create("limited"));
-	ASSERT_EQ(0, cg_write("limited", "memory.max", "64M"));
+	ASSERT_EQ(0, cg_write("limited", "memory.max", "16M"));
 	sleeper = spawn_sleeper("limited", 0);
 	ASSERT_LT(0, sleeper);
 	hog = spawn_hog("limited", 0);

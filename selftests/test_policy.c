@@ -7,7 +7,7 @@
  * The tree, under the tests' own cgroup (memory enabled everywhere unless
  * a test says otherwise):
  *
- *	app/		the rule's cgroup; memory.max=64M for a memcg OOM
+ *	app/		the rule's cgroup; memory.max=16M for a memcg OOM
  *	app/job/	the hog and a sleeper (the victim's own cgroup)
  *	app/other/	a sleeper (sibling leaf under the rule)
  *	sib/leaf/	a sleeper (sibling subtree, outside the rule)
@@ -68,7 +68,7 @@ static void run_oom(struct __test_metadata *_metadata, struct tree *t,
 		    enum oom_kind kind)
 {
 	if (kind == MEMCG_OOM)
-		ASSERT_EQ(0, cg_write("app", "memory.max", "64M"));
+		ASSERT_EQ(0, cg_write("app", "memory.max", "16M"));
 	t->job = spawn_sleeper("app/job", 0);
 	t->other = spawn_sleeper("app/other", 0);
 	t->sib = spawn_sleeper("sib/leaf", 0);
@@ -258,7 +258,7 @@ TEST_F(policy, subtree_narrowed_to_domain)
 	char events[4096];
 
 	ASSERT_EQ(0, oomctl_rule("", "policy=subtree"));
-	ASSERT_EQ(0, cg_write("app/job", "memory.max", "64M"));
+	ASSERT_EQ(0, cg_write("app/job", "memory.max", "16M"));
 	run_oom(_metadata, &self->t, GLOBAL_OOM);	/* the job's limit hits first */
 	expect_fates(_metadata, &self->t, true, false);
 	EXPECT_EQ(1, stat_delta(&self->t, "memcg_kills"));
@@ -360,7 +360,7 @@ static void terminal(struct __test_metadata *_metadata, const char *policy,
 	pid_t sh;
 
 	ASSERT_EQ(0, cg_create("term.scope"));
-	ASSERT_EQ(0, cg_write("term.scope", "memory.max", "64M"));
+	ASSERT_EQ(0, cg_write("term.scope", "memory.max", "16M"));
 	snprintf(keys, sizeof(keys), "policy=%s", policy);
 	ASSERT_EQ(0, oomctl_rule("term.scope", keys));
 	ASSERT_EQ(0, pipe(pipefd));

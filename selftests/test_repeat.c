@@ -15,7 +15,7 @@
 /* Fifty, scaled by OOMCTL_SIZE_PCT (see oomctl_util.h). */
 #define ROUNDS scaled(50)
 
-/* A hog and a sleeper in @cg (limited to 32M): is the sleeper killed too? */
+/* A hog and a sleeper in @cg (limited to 16M): is the sleeper killed too? */
 static bool oom_round(struct __test_metadata *_metadata, const char *cg)
 {
 	pid_t hog, sleeper;
@@ -40,7 +40,7 @@ FIXTURE_SETUP(repeat)
 	ASSERT_EQ(0, set_oom_score_adj(getpid(), -1000));
 	ASSERT_EQ(0, cg_setup());
 	ASSERT_EQ(0, cg_create("job"));
-	ASSERT_EQ(0, cg_write("job", "memory.max", "32M"));
+	ASSERT_EQ(0, cg_write("job", "memory.max", "16M"));
 }
 
 FIXTURE_TEARDOWN(repeat)

@@ -110,7 +110,7 @@ TEST_F(rules, recreated_cgroup_obeys_rule)
 	ASSERT_EQ(0, oomctl_write("rules", T "/job policy=group"));
 	ASSERT_EQ(0, cg_create("job"));
 	ASSERT_TRUE(rules_become(T "/job policy=group bias=0 # active\n"));
-	ASSERT_EQ(0, cg_write("job", "memory.max", "64M"));
+	ASSERT_EQ(0, cg_write("job", "memory.max", "16M"));
 	sleeper = spawn_sleeper("job", 0);
 	hog = spawn_hog("job", 0);
 	ASSERT_EQ(SIGKILL, child_end(hog, 50000));
