@@ -23,14 +23,21 @@ struct hogs {
 	pid_t a, b, trigger;
 };
 
+/* Does @cg hold at least @mb MiB? */
+static bool holds(const char *cg, unsigned long mb)
+{
+	unsigned long cur;
+
+	return !read_ulong(cg_path(cg, "memory.current"), &cur) && cur >> 20 >= mb;
+}
+
 /* Wait until @cg holds at least @mb MiB. */
 static bool filled(const char *cg, unsigned long mb)
 {
-	unsigned long cur;
 	int i;
 
 	for (i = 0; i < 3000; i++) {
-		if (!read_ulong(cg_path(cg, "memory.current"), &cur) && cur >> 20 >= mb)
+		if (holds(cg, mb))
 			return true;
 		usleep(10000);
 	}
@@ -53,19 +60,48 @@ static void two_hogs(struct __test_metadata *_metadata, struct hogs *h)
 	ASSERT_LT(0, h->trigger);
 }
 
-/* Exactly one of A and B is killed, by one OOM. */
+/* The victim of the first decision in the event record, or -1. */
+static pid_t first_victim(void)
+{
+	static const char key[] = " victim_pid=";
+	char events[4096];
+	const char *p;
+
+	if (oomctl_read("events", events, sizeof(events)) < 0 ||
+	    strncmp(events, "seq=1 ", 6))
+		return -1;
+	p = strstr(events, key);
+	return p ? atoi(p + strlen(key)) : -1;
+}
+
+/*
+ * The bias decides the first OOM kill: @dies must be its victim.  That
+ * kill is normally all: the trigger gets its memory and everybody else
+ * lives.  On a loaded host a second OOM kill can follow, though: the
+ * kernel's exit_mmap() sets MMF_OOM_SKIP on the victim before its pages
+ * are uncharged, and a charge retried in that window starts another OOM.
+ * That is the kernel's race, not oomctl's decision, so who else lives is
+ * asserted only when there was one kill.
+ */
 static void expect_victim(struct __test_metadata *_metadata, struct hogs *h,
 			  bool a_dies)
 {
 	pid_t dies = a_dies ? h->a : h->b, lives = a_dies ? h->b : h->a;
+	int i;
 
 	EXPECT_EQ(SIGKILL, child_end(dies, 60000));
-	/* The trigger got its memory, so nothing else dies. */
-	EXPECT_TRUE(filled("p/c", 5));
+	EXPECT_EQ(dies, first_victim());
+	/* The trigger is done (6M) or dead: no OOM can come after that. */
+	for (i = 0; i < 3000 && !holds("p/c", 6) && child_alive(h->trigger); i++)
+		usleep(10000);
+	if (cg_event("p", "oom_kill") > 1) {
+		TH_LOG("a second OOM kill (victim exit race): not asserting who else lives");
+		return;
+	}
+	EXPECT_EQ(1, cg_event("p", "oom_kill"));
+	EXPECT_TRUE(holds("p/c", 6));
 	EXPECT_TRUE(child_alive(lives));
 	EXPECT_TRUE(child_alive(h->trigger));
-	/* Usually one kill; a slow kernel may need a second one elsewhere. */
-	EXPECT_LE(1, cg_event("p", "oom_kill"));
 }
 
 FIXTURE(bias) {
