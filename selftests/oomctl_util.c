@@ -171,6 +171,30 @@ bool dmesg_has(const char *a, const char *b)
 	return false;
 }
 
+const char *event_field(const char *text, const char *key, char *buf, size_t size)
+{
+	char pat[64];
+	const char *p;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), "%s=", key);
+	/* A whole key: at the start of a line or after a blank. */
+	for (p = strstr(text, pat); p && p != text && p[-1] != ' ' && p[-1] != '\n';
+	     p = strstr(p + 1, pat))
+		;
+	if (!p) {
+		buf[0] = '\0';
+		return buf;
+	}
+	p += strlen(pat);
+	n = strcspn(p, "\n ");
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 long keyed_value(const char *path, const char *key)
 {
 	char buf[8192], *line, *save;

@@ -48,6 +48,12 @@ long oomctl_stat(const char *name);
 long keyed_value(const char *path, const char *key);
 long proc_vmstat(const char *key);
 
+/*
+ * The value of @key in the first event line of @text that has it (the
+ * events file's "key=value" fields), as a string in @buf; "" if none.
+ */
+const char *event_field(const char *text, const char *key, char *buf, size_t size);
+
 /* Add or replace the rule for CG_TEST/<cg> ("" for the test root). */
 int oomctl_rule(const char *cg, const char *keys);
 /*

@@ -63,15 +63,14 @@ static void two_hogs(struct __test_metadata *_metadata, struct hogs *h)
 /* The victim of the first decision in the event record, or -1. */
 static pid_t first_victim(void)
 {
-	static const char key[] = " victim_pid=";
-	char events[4096];
-	const char *p;
+	char events[4096], val[16];
+	pid_t pid;
 
 	if (oomctl_read("events", events, sizeof(events)) < 0 ||
-	    strncmp(events, "seq=1 ", 6))
+	    strcmp(event_field(events, "seq", val, sizeof(val)), "1"))
 		return -1;
-	p = strstr(events, key);
-	return p ? atoi(p + strlen(key)) : -1;
+	pid = atoi(event_field(events, "victim_pid", val, sizeof(val)));
+	return pid > 0 ? pid : -1;
 }
 
 /*

@@ -38,30 +38,6 @@ static const char *read_events(const char **last)
 	return events;
 }
 
-/* The value of @key in an event line, as a string in @buf. */
-static const char *field(const char *line, const char *key, char *buf, size_t size)
-{
-	char pat[64];
-	const char *p;
-	size_t n;
-
-	snprintf(pat, sizeof(pat), "%s=", key);
-	p = strstr(line, pat);
-	if (p && p != line && p[-1] != ' ')
-		p = strstr(p + 1, pat);
-	if (!p) {
-		buf[0] = '\0';
-		return buf;
-	}
-	p += strlen(pat);
-	n = strcspn(p, "\n ");
-	if (n >= size)
-		n = size - 1;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return buf;
-}
-
 /* One memcg OOM in @cg (limited to 16M): a hog and a sleeper. */
 static pid_t oom_once(struct __test_metadata *_metadata, const char *cg)
 {
@@ -120,22 +96,22 @@ TEST_F(events, poll_wakes_and_line_is_right)
 	read_events(&last);
 	TH_LOG("%s", last);
 	snprintf(want, sizeof(want), "%d", hog);
-	EXPECT_STREQ("1", field(last, "seq", buf, sizeof(buf)));
-	EXPECT_STREQ("memcg", field(last, "kind", buf, sizeof(buf)));
-	EXPECT_STREQ(T "/app", field(last, "domain", buf, sizeof(buf)));
-	EXPECT_STREQ(want, field(last, "victim_pid", buf, sizeof(buf)));
-	EXPECT_STREQ("oomctl-hog", field(last, "victim_comm", buf, sizeof(buf)));
-	EXPECT_STREQ(T "/app/job", field(last, "victim_cgroup", buf, sizeof(buf)));
-	EXPECT_LT(10000, atol(field(last, "victim_rss_kb", buf, sizeof(buf))));
-	EXPECT_STREQ(T "/app", field(last, "rule", buf, sizeof(buf)));
-	EXPECT_STREQ("group", field(last, "policy", buf, sizeof(buf)));
-	EXPECT_STREQ("-10", field(last, "bias", buf, sizeof(buf)));
-	EXPECT_STREQ(T "/app/job", field(last, "target", buf, sizeof(buf)));
-	EXPECT_STREQ("kernel", field(last, "mechanism", buf, sizeof(buf)));
-	EXPECT_STREQ("2", field(last, "tasks_killed", buf, sizeof(buf)));
-	EXPECT_STREQ("0", field(last, "dry_run", buf, sizeof(buf)));
-	EXPECT_STREQ("0", field(last, "narrowed", buf, sizeof(buf)));
-	EXPECT_LT(0, atoll(field(last, "time_ns", buf, sizeof(buf))));
+	EXPECT_STREQ("1", event_field(last, "seq", buf, sizeof(buf)));
+	EXPECT_STREQ("memcg", event_field(last, "kind", buf, sizeof(buf)));
+	EXPECT_STREQ(T "/app", event_field(last, "domain", buf, sizeof(buf)));
+	EXPECT_STREQ(want, event_field(last, "victim_pid", buf, sizeof(buf)));
+	EXPECT_STREQ("oomctl-hog", event_field(last, "victim_comm", buf, sizeof(buf)));
+	EXPECT_STREQ(T "/app/job", event_field(last, "victim_cgroup", buf, sizeof(buf)));
+	EXPECT_LT(10000, atol(event_field(last, "victim_rss_kb", buf, sizeof(buf))));
+	EXPECT_STREQ(T "/app", event_field(last, "rule", buf, sizeof(buf)));
+	EXPECT_STREQ("group", event_field(last, "policy", buf, sizeof(buf)));
+	EXPECT_STREQ("-10", event_field(last, "bias", buf, sizeof(buf)));
+	EXPECT_STREQ(T "/app/job", event_field(last, "target", buf, sizeof(buf)));
+	EXPECT_STREQ("kernel", event_field(last, "mechanism", buf, sizeof(buf)));
+	EXPECT_STREQ("2", event_field(last, "tasks_killed", buf, sizeof(buf)));
+	EXPECT_STREQ("0", event_field(last, "dry_run", buf, sizeof(buf)));
+	EXPECT_STREQ("0", event_field(last, "narrowed", buf, sizeof(buf)));
+	EXPECT_LT(0, atoll(event_field(last, "time_ns", buf, sizeof(buf))));
 }
 
 TEST_F(events, fallback_and_process_lines)
@@ -149,17 +125,17 @@ TEST_F(events, fallback_and_process_lines)
 	oom_once(_metadata, "app/job");
 	EXPECT_TRUE(dmesg_has("group kill of " T "/app/job after memcg", "by the fallback killer"));
 	read_events(&last);
-	EXPECT_STREQ("fallback", field(last, "mechanism", buf, sizeof(buf)));
-	EXPECT_STREQ(T "/app/job", field(last, "target", buf, sizeof(buf)));
-	EXPECT_STREQ("2", field(last, "tasks_killed", buf, sizeof(buf)));
+	EXPECT_STREQ("fallback", event_field(last, "mechanism", buf, sizeof(buf)));
+	EXPECT_STREQ(T "/app/job", event_field(last, "target", buf, sizeof(buf)));
+	EXPECT_STREQ("2", event_field(last, "tasks_killed", buf, sizeof(buf)));
 
 	ASSERT_EQ(0, oomctl_rule("app", "policy=process"));
 	oom_once(_metadata, "app/job");
 	read_events(&last);
-	EXPECT_STREQ("2", field(last, "seq", buf, sizeof(buf)));
-	EXPECT_STREQ("none", field(last, "mechanism", buf, sizeof(buf)));
-	EXPECT_STREQ("-", field(last, "target", buf, sizeof(buf)));
-	EXPECT_STREQ("1", field(last, "tasks_killed", buf, sizeof(buf)));
+	EXPECT_STREQ("2", event_field(last, "seq", buf, sizeof(buf)));
+	EXPECT_STREQ("none", event_field(last, "mechanism", buf, sizeof(buf)));
+	EXPECT_STREQ("-", event_field(last, "target", buf, sizeof(buf)));
+	EXPECT_STREQ("1", event_field(last, "tasks_killed", buf, sizeof(buf)));
 }
 
 /* N + 4 decisions in a ring of N: the oldest 4 are dropped, and counted. */
@@ -177,8 +153,8 @@ TEST_F(events, overflow_counts_dropped)
 	for (p = text; *p; p++)
 		lines += *p == '\n';
 	EXPECT_EQ(2, lines);			/* 3 lines, the last one cut */
-	EXPECT_STREQ("5", field(text, "seq", buf, sizeof(buf)));
-	EXPECT_STREQ("7", field(last, "seq", buf, sizeof(buf)));
+	EXPECT_STREQ("5", event_field(text, "seq", buf, sizeof(buf)));
+	EXPECT_STREQ("7", event_field(last, "seq", buf, sizeof(buf)));
 }
 
 /* A scripted series; every counter is checked against the exact total. */
@@ -221,8 +197,8 @@ TEST_F(events, counters_add_up)
 		EXPECT_EQ(totals[i].want, oomctl_stat(totals[i].name));
 	}
 	read_events(&last);
-	EXPECT_STREQ("sysrq", field(last, "kind", buf, sizeof(buf)));
-	EXPECT_STREQ("5", field(last, "seq", buf, sizeof(buf)));
+	EXPECT_STREQ("sysrq", event_field(last, "kind", buf, sizeof(buf)));
+	EXPECT_STREQ("5", event_field(last, "seq", buf, sizeof(buf)));
 }
 
 TEST_HARNESS_MAIN
