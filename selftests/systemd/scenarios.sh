@@ -150,7 +150,14 @@ adj_and_go() {
 
 # hog_gone [SECONDS]: wait for the hog to be killed (and reaped, or a zombie).
 hog_dead() { [ "$(alive "$hog")" = dead ]; }
-hog_gone() { wait_until "${1:-60}" hog_dead; }
+# A global OOM comes only when reclaim finds nothing more to take: while
+# the VM runs out of memory, every program started (or woken) meanwhile
+# faults its pages back in and puts the OOM off, so the wait is one quiet
+# process, not a polling loop.
+hog_gone() {
+	timeout "${1:-60}" tail --pid="$hog" -s 0.5 -f /dev/null
+	hog_dead
+}
 
 # stopped [--user] UNIT: the unit is no longer active.
 stopped() {
