@@ -69,6 +69,30 @@ static const char * const mechanism_names[] = {
 	[OOMCTL_MECH_NONE] = "none",
 	[OOMCTL_MECH_KERNEL] = "kernel",
 	[OOMCTL_MECH_FALLBACK] = "fallback",
+	[OOMCTL_MECH_QUIET] = "quiet",
+};
+
+/* The events file's quiet= values, and what the dmesg line says of them. */
+static const char * const quiet_names[NR_OOMCTL_QUIET] = {
+	[OOMCTL_QUIET_NO] = "no",
+	[OOMCTL_QUIET_YES] = "yes",
+	[OOMCTL_QUIET_EXITING] = "exiting",
+	[OOMCTL_QUIET_COREDUMP] = "coredump",
+	[OOMCTL_QUIET_PINNED] = "pinned",
+	[OOMCTL_QUIET_STUCK] = "stuck",
+	[OOMCTL_QUIET_RACED] = "raced",
+	[OOMCTL_QUIET_UNSEEN] = "unseen",
+};
+
+static const char * const quiet_why[NR_OOMCTL_QUIET] = {
+	[OOMCTL_QUIET_NO] = "",
+	[OOMCTL_QUIET_YES] = ", killed quietly (no oom_kill in memory.events)",
+	[OOMCTL_QUIET_EXITING] = ", not quietly: the victim was exiting",
+	[OOMCTL_QUIET_COREDUMP] = ", not quietly: a core dump is in progress",
+	[OOMCTL_QUIET_PINNED] = ", not quietly: init or a kernel thread shares its mm",
+	[OOMCTL_QUIET_STUCK] = ", not quietly: an earlier quiet victim has not exited",
+	[OOMCTL_QUIET_RACED] = ", not quietly: not found dying after oomctl's SIGKILL",
+	[OOMCTL_QUIET_UNSEEN] = ", not quietly: the kernel's check was not seen",
 };
 
 /**
@@ -236,6 +260,28 @@ void oomctl_event_victim(struct task_struct *task)
 }
 
 /**
+ * oomctl_event_quiet_raced - the kernel killed a quiet kill's victim itself
+ * @seq: the quiet kill's event
+ *
+ * After oomctl's SIGKILL, task_will_free_mem() still did not find the
+ * victim dying (quiet.c), so the kernel's own kill path ran.  Context: the
+ * OOM path.
+ */
+void oomctl_event_quiet_raced(u64 seq)
+{
+	struct oomctl_event *ev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&event_lock, flags);
+	ev = event_of(seq);
+	if (ev) {
+		ev->mechanism = OOMCTL_MECH_NONE;
+		ev->quiet = OOMCTL_QUIET_RACED;
+	}
+	spin_unlock_irqrestore(&event_lock, flags);
+}
+
+/**
  * oomctl_event_add_killed - the fallback killer killed @n tasks for @seq
  * @seq: the event's sequence number
  * @n: tasks killed
@@ -258,12 +304,13 @@ void oomctl_event_add_killed(u64 seq, unsigned int n)
 static int format_event(char *buf, size_t size, const struct oomctl_event *ev)
 {
 	return scnprintf(buf, size,
-			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d narrowed=%d\n",
+			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d narrowed=%d quiet=%s\n",
 			 ev->seq, ev->time_ns, kind_names[ev->kind], ev->domain,
 			 ev->victim_pid, ev->victim_comm, ev->victim_cgroup,
 			 ev->victim_rss_kb, ev->rule, oomctl_policy_name(ev->policy),
 			 ev->bias, ev->target, mechanism_names[ev->mechanism],
-			 ev->tasks_killed, ev->dry_run, ev->narrowed);
+			 ev->tasks_killed, ev->dry_run, ev->narrowed,
+			 quiet_names[ev->quiet]);
 }
 
 /* The dmesg line: what happened and why, for a person. */
@@ -272,7 +319,7 @@ static void print_event(const struct oomctl_event *ev)
 	bool target = strcmp(ev->target, "-");
 	bool domain = ev->kind == OOMCTL_OOM_MEMCG;
 
-	pr_info_ratelimited("%s%s kill%s%s after %s OOM%s%s: victim %d (%s), %u task%s%s%s, %s%s\n",
+	pr_info_ratelimited("%s%s kill%s%s after %s OOM%s%s: victim %d (%s), %u task%s%s%s%s, %s%s\n",
 			    ev->dry_run ? "dry run: would do " : "",
 			    oomctl_policy_name(ev->policy),
 			    target ? " of " : "", target ? ev->target : "",
@@ -283,6 +330,7 @@ static void print_event(const struct oomctl_event *ev)
 			    ev->mechanism == OOMCTL_MECH_FALLBACK ?
 				" by the fallback killer (no memory controller there)" : "",
 			    ev->narrowed ? " (narrowed to the OOM domain)" : "",
+			    quiet_why[ev->quiet],
 			    ev->rule[0] != '-' ? "rule " : "default_policy",
 			    ev->rule[0] != '-' ? ev->rule : "");
 }

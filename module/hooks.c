@@ -18,6 +18,15 @@
  *   scripts/build-module), and check_trace_callback_type_mark_victim()
  *   makes a mismatch a compile error.
  *
+ * - A kretprobe on oom_kill_process(), the kernel's kill of the victim it
+ *   chose, and a kprobe on task_will_free_mem(), its first step: the quiet
+ *   kill of a process policy's victim (quiet.c) is prepared at the entry
+ *   of the former (oomctl_before_kill()), made at the entry of the latter
+ *   while the kernel holds the victim's task_lock()
+ *   (oomctl_victim_check()), and counted at the former's return, a handler
+ *   attached only to those calls.  oom_kill_process() takes the kernel's
+ *   struct oom_control, whose layout the module is built against.
+ *
  * - A kretprobe on mem_cgroup_get_oom_group(): the one place where the
  *   kernel decides what dies with the victim (its sole caller is
  *   oom_kill_process(), for global and memcg OOMs alike).  The entry
@@ -102,6 +111,51 @@ static int oomctl_oom_notify(struct notifier_block *nb, unsigned long unused,
 
 static struct notifier_block oomctl_oom_nb = {
 	.notifier_call = oomctl_oom_notify,
+};
+
+/* oom_kill_process(oc, message): the victim, compared at return only. */
+struct oom_kill_call {
+	const struct task_struct *victim;
+};
+
+static int oom_kill_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct oom_kill_call *call = (void *)ri->data;
+	struct oom_control *oc = (void *)regs_get_kernel_argument(regs, 0);
+
+	/* May change oc->chosen: the kernel reads it after this handler. */
+	if (!oomctl_is_enabled() || !oomctl_before_kill(&oc->chosen, oc->memcg))
+		return 1;	/* no return handler for this call */
+	call->victim = oc->chosen;
+	return 0;
+}
+
+static int oom_kill_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct oom_kill_call *call = (void *)ri->data;
+
+	oomctl_after_kill(call->victim);
+	return 0;
+}
+
+static int will_free_mem(struct kprobe *kp, struct pt_regs *regs)
+{
+	oomctl_victim_check((struct task_struct *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static struct kprobe will_free_mem_kp = {
+	.symbol_name = "task_will_free_mem",
+	.pre_handler = will_free_mem,
+};
+
+static struct kretprobe oom_kill_krp = {
+	.kp.symbol_name = "oom_kill_process",
+	.entry_handler = oom_kill_entry,
+	.handler = oom_kill_return,
+	.data_size = sizeof(struct oom_kill_call),
+	/* Callers are serialized by oom_lock; a few spare for safety. */
+	.maxactive = 4,
 };
 
 /* mem_cgroup_get_oom_group(victim, oom_domain): its arguments, saved at entry. */
@@ -301,8 +355,24 @@ int oomctl_hooks_init(void)
 		pr_err("cannot probe %s: %d\n", oom_group_krp.kp.symbol_name, ret);
 		goto err_badness;
 	}
+
+	ret = register_kprobe(&will_free_mem_kp);
+	if (ret) {
+		pr_err("cannot probe %s: %d\n", will_free_mem_kp.symbol_name, ret);
+		goto err_oom_group;
+	}
+
+	ret = register_kretprobe(&oom_kill_krp);
+	if (ret) {
+		pr_err("cannot probe %s: %d\n", oom_kill_krp.kp.symbol_name, ret);
+		goto err_will_free_mem;
+	}
 	return 0;
 
+err_will_free_mem:
+	unregister_kprobe(&will_free_mem_kp);
+err_oom_group:
+	unregister_kretprobe(&oom_group_krp);
 err_badness:
 	mutex_lock(&badness_mutex);
 	badness_open = false;
@@ -328,6 +398,8 @@ err_tp:
  */
 void oomctl_hooks_exit(void)
 {
+	unregister_kretprobe(&oom_kill_krp);
+	unregister_kprobe(&will_free_mem_kp);
 	unregister_kretprobe(&oom_group_krp);
 	mutex_lock(&badness_mutex);
 	badness_open = false;
@@ -337,7 +409,12 @@ void oomctl_hooks_exit(void)
 	if (oom_group_krp.nmissed)
 		pr_warn("missed calls: %s %d\n", oom_group_krp.kp.symbol_name,
 			oom_group_krp.nmissed);
+	if (oom_kill_krp.nmissed)
+		pr_warn("missed calls: %s %d\n", oom_kill_krp.kp.symbol_name,
+			oom_kill_krp.nmissed);
 	unregister_oom_notifier(&oomctl_oom_nb);
 	tracepoint_probe_unregister(mark_victim_tp, probe_mark_victim, NULL);
 	tracepoint_synchronize_unregister();
+	/* No handler runs any more: the quiet kill's references can go. */
+	oomctl_quiet_exit();
 }

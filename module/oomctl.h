@@ -12,6 +12,8 @@
  *               each OOM kill
  *   rules.c   - the rule table: grammar, storage, binding paths to
  *               cgroups, and the lock-free lookup used by the OOM path
+ *   quiet.c   - the quiet kill: a process policy's victim killed without
+ *               the oom_kill count that service managers act on
  *   kill.c    - the fallback killer, for cgroups without a memcg of their own
  *   events.c  - the decision record (events file) and the dmesg lines
  *   stats.c   - the counters behind /sys/kernel/oomctl/stats/
@@ -26,7 +28,7 @@
 #include <linux/sched.h>
 #include <linux/types.h>
 
-#define OOMCTL_VERSION "0.3.0"
+#define OOMCTL_VERSION "0.4.0"
 
 struct attribute_group;
 struct cgroup;
@@ -43,6 +45,33 @@ enum oomctl_policy {
 	OOMCTL_POLICY_GROUP,	/* every task of the victim's own cgroup */
 	OOMCTL_POLICY_SUBTREE,	/* every task under the rule's cgroup */
 	NR_OOMCTL_POLICIES,
+};
+
+/*
+ * How the victim of a process policy is killed: the rule's kill= key
+ * (quiet.c says why it matters).  The order matters only for the names
+ * table in policy.c.
+ */
+enum oomctl_kill {
+	OOMCTL_KILL_QUIET,	/* by oomctl: no oom_kill in memory.events */
+	OOMCTL_KILL_KERNEL,	/* by the kernel's own kill, which counts it */
+	NR_OOMCTL_KILLS,
+};
+
+/*
+ * Whether a victim was killed quietly and, where a quiet kill was asked
+ * for but the kernel's own kill was used, why (the events file's quiet=).
+ */
+enum oomctl_quiet {
+	OOMCTL_QUIET_NO,	/* not asked for: another policy, or kill=kernel */
+	OOMCTL_QUIET_YES,	/* killed quietly */
+	OOMCTL_QUIET_EXITING,	/* the victim was past the point of a clean kill */
+	OOMCTL_QUIET_COREDUMP,	/* it (or a process sharing its mm) dumps core */
+	OOMCTL_QUIET_PINNED,	/* its mm is shared with init or a kernel thread */
+	OOMCTL_QUIET_STUCK,	/* an earlier quiet victim outlived the OOM reaper */
+	OOMCTL_QUIET_RACED,	/* killed, yet the kernel did not find it dying */
+	OOMCTL_QUIET_UNSEEN,	/* the kernel did not check it where expected */
+	NR_OOMCTL_QUIET,
 };
 
 /*
@@ -83,6 +112,8 @@ enum oomctl_stat {
 	OOMCTL_STAT_SYSRQ_KILLS,
 	OOMCTL_STAT_BIAS_APPLIED,
 	OOMCTL_STAT_EVENTS_DROPPED,
+	OOMCTL_STAT_QUIET_KILLS,
+	OOMCTL_STAT_QUIET_DECLINED,
 	NR_OOMCTL_STATS,
 };
 
@@ -104,6 +135,11 @@ extern const struct attribute_group oomctl_stats_group;
 /* policy.c */
 const char *oomctl_policy_name(enum oomctl_policy policy);
 int oomctl_parse_policy(const char *name, enum oomctl_policy *policy);
+const char *oomctl_kill_name(enum oomctl_kill kill);
+int oomctl_parse_kill(const char *name, enum oomctl_kill *kill);
+bool oomctl_before_kill(struct task_struct **victimp, struct mem_cgroup *oom_domain);
+void oomctl_victim_check(struct task_struct *task);
+void oomctl_after_kill(const struct task_struct *victim);
 struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 				 struct mem_cgroup *oom_domain,
 				 struct mem_cgroup *kernel_group);
@@ -123,6 +159,7 @@ enum oomctl_mechanism {
 	OOMCTL_MECH_NONE,	/* the victim dies alone */
 	OOMCTL_MECH_KERNEL,	/* the kernel's group kill of a memcg */
 	OOMCTL_MECH_FALLBACK,	/* oomctl's fallback killer (kill.c) */
+	OOMCTL_MECH_QUIET,	/* the victim alone, by oomctl's quiet kill */
 };
 
 /* Room for a cgroup path in an event; longer paths are cut short. */
@@ -135,10 +172,11 @@ struct oomctl_event {
 	enum oomctl_oom_kind kind;
 	enum oomctl_policy policy;
 	enum oomctl_mechanism mechanism;
+	enum oomctl_quiet quiet;
 	int bias;			/* of the matching rule */
 	bool dry_run;
 	bool narrowed;			/* target narrowed to the OOM domain */
-	pid_t victim_pid;
+	pid_t victim_pid;		/* its process (thread group) */
 	unsigned int tasks_killed;
 	unsigned long victim_rss_kb;
 	u64 target_cgid;		/* the group the kernel kills, or 0 */
@@ -156,6 +194,7 @@ struct oomctl_event {
 struct oomctl_match {
 	struct cgroup *cgrp;		/* the rule's cgroup, valid under RCU */
 	enum oomctl_policy policy;
+	enum oomctl_kill kill;		/* for OOMCTL_POLICY_PROCESS */
 	int bias;
 	const char *path;		/* valid under RCU */
 };
@@ -177,9 +216,16 @@ void oomctl_event_victim(struct task_struct *task);
 void oomctl_event_oom_start(void);
 void oomctl_event_sanitize(char *s);
 void oomctl_event_add_killed(u64 seq, unsigned int n);
+void oomctl_event_quiet_raced(u64 seq);
 char *oomctl_events_render(size_t *len);
 int oomctl_events_init(void);
 void oomctl_events_exit(void);
+
+/* quiet.c */
+enum oomctl_quiet oomctl_quiet_prepare(struct task_struct **victimp,
+				       struct cgroup *domain);
+enum oomctl_quiet oomctl_quiet_kill(struct task_struct *victim);
+void oomctl_quiet_exit(void);
 
 /* kill.c */
 bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq,

@@ -15,6 +15,13 @@
  *   group    the memcg of the victim's own cgroup
  *   subtree  the memcg of the rule's cgroup
  *
+ * A process policy's victim is normally killed earlier and quietly, so
+ * that no oom_kill is counted (quiet.c): oomctl_before_kill() runs at the
+ * entry of oom_kill_process(), and the kernel then finds the victim
+ * dying and never calls mem_cgroup_get_oom_group().  With kill=kernel, or
+ * where a quiet kill cannot work, the kernel kills the victim alone as
+ * above, and the event says why.
+ *
  * The killed set never reaches outside the OOM domain: for a memcg OOM a
  * target above the memcg that hit its limit is narrowed to that memcg.
  * The root cgroup is never group-killed (the kernel forbids it too).
@@ -26,7 +33,7 @@
  * tells it in dmesg.  The bias of the matching rule is applied to the
  * victim-selection score by oomctl_bias_badness().
  *
- * Context: atomic (kretprobe handler, preemption off), oom_lock held, in
+ * Context: atomic (kprobe handlers, preemption off), oom_lock held, in
  * the task that hit the OOM.  Nothing here sleeps or allocates.
  */
 #include <linux/cgroup.h>
@@ -47,6 +54,11 @@ static const char * const policy_names[NR_OOMCTL_POLICIES] = {
 	[OOMCTL_POLICY_PROCESS] = "process",
 	[OOMCTL_POLICY_GROUP] = "group",
 	[OOMCTL_POLICY_SUBTREE] = "subtree",
+};
+
+static const char * const kill_names[NR_OOMCTL_KILLS] = {
+	[OOMCTL_KILL_QUIET] = "quiet",
+	[OOMCTL_KILL_KERNEL] = "kernel",
 };
 
 static const enum oomctl_stat kind_stats[] = {
@@ -85,6 +97,48 @@ int oomctl_parse_policy(const char *name, enum oomctl_policy *policy)
 	return 0;
 }
 
+const char *oomctl_kill_name(enum oomctl_kill kill)
+{
+	return kill_names[kill];
+}
+
+/**
+ * oomctl_parse_kill - the value of a rule's kill= key
+ * @name: "quiet" or "kernel"
+ * @kill: the result; untouched on error
+ *
+ * Return: 0, or -EINVAL for any other string.
+ */
+int oomctl_parse_kill(const char *name, enum oomctl_kill *kill)
+{
+	int i = match_string(kill_names, NR_OOMCTL_KILLS, name);
+
+	if (i < 0)
+		return -EINVAL;
+	*kill = i;
+	return 0;
+}
+
+/*
+ * A quiet kill in the current oom_kill_process() call: prepared at its
+ * entry (oomctl_before_kill()), carried out when the kernel checks the
+ * victim (oomctl_victim_check()), counted at its return
+ * (oomctl_after_kill()).  oomctl_decide() is reached only if the kernel
+ * did not find the victim dying after all, and then tells why.  Under
+ * oom_lock, like the kills themselves.
+ */
+struct pending_quiet {
+	const struct task_struct *killer;	/* compared only */
+	const struct task_struct *victim;	/* compared only */
+	struct mem_cgroup *oom_domain;		/* the kernel holds it */
+	enum oomctl_quiet quiet;		/* YES while still to do */
+	unsigned long rss;			/* at the entry, in kB */
+	bool killed;
+	u64 seq;				/* the quiet kill's event */
+};
+
+static struct pending_quiet pending;
+
 /*
  * The task running the current global OOM, if that OOM came from sysrq-f.
  * Written and read under oom_lock (the out_of_memory() probe, then
@@ -99,6 +153,7 @@ static const struct task_struct *sysrq_oom_task;
 void oomctl_note_oom_start(bool sysrq)
 {
 	WRITE_ONCE(sysrq_oom_task, sysrq ? current : NULL);
+	pending = (struct pending_quiet) { };
 }
 
 /* The memcg a cgroup owns, or NULL if the memory controller is off there. */
@@ -141,15 +196,174 @@ static struct cgroup *pick_target(struct oomctl_event *ev, struct cgroup *leaf,
 	return cgroup_parent(target) ? target : NULL;
 }
 
+/* The RSS of @task's process: a leader that has exited has none of its own. */
 static unsigned long rss_kb(struct task_struct *task)
 {
 	unsigned long pages = 0;
+	struct task_struct *t;
 
-	task_lock(task);
-	if (task->mm)
-		pages = get_mm_rss(task->mm);
-	task_unlock(task);
+	for_each_thread(task, t) {
+		task_lock(t);
+		if (t->mm) {
+			pages = get_mm_rss(t->mm);
+			task_unlock(t);
+			break;
+		}
+		task_unlock(t);
+	}
 	return pages << (PAGE_SHIFT - 10);
+}
+
+/*
+ * Take an event slot for a decision about @victim and fill in what every
+ * decision records: the OOM, the victim and the rule that matched (in
+ * @match; its fields are valid under the caller's RCU read lock).  Counts
+ * the OOM kind and the policy.  Returns with event_lock held: the caller
+ * fills in the outcome and commits.
+ */
+static struct oomctl_event *decision_start(struct task_struct *victim,
+					   struct mem_cgroup *oom_domain,
+					   unsigned long rss,
+					   struct oomctl_match *match,
+					   unsigned long *flags)
+{
+	struct cgroup *leaf = task_dfl_cgroup(victim);
+	struct oomctl_event *ev;
+
+	ev = oomctl_event_start(flags);
+	ev->victim_pid = task_tgid_nr(victim);
+	ev->victim_rss_kb = rss;
+	ev->dry_run = READ_ONCE(oomctl_dry_run);
+	memcpy(ev->victim_comm, victim->comm, sizeof(ev->victim_comm));
+	ev->victim_comm[sizeof(ev->victim_comm) - 1] = '\0';
+	if (oom_domain)
+		ev->kind = OOMCTL_OOM_MEMCG;
+	else if (READ_ONCE(sysrq_oom_task) == current)
+		ev->kind = OOMCTL_OOM_SYSRQ;
+	else
+		ev->kind = OOMCTL_OOM_GLOBAL;
+	oomctl_count(kind_stats[ev->kind]);
+
+	if (oomctl_rules_lookup(leaf, match)) {
+		ev->policy = match->policy;
+		ev->bias = match->bias;
+		strscpy(ev->rule, match->path, sizeof(ev->rule));
+	} else {
+		ev->policy = READ_ONCE(oomctl_default_policy);
+		match->kill = OOMCTL_KILL_QUIET;
+		strscpy(ev->rule, "-", sizeof(ev->rule));
+	}
+	oomctl_count(policy_stats[ev->policy]);
+
+	oomctl_event_copy_path(ev->victim_cgroup, leaf);
+	if (oom_domain)
+		oomctl_event_copy_path(ev->domain, oom_domain->css.cgroup);
+	else
+		strscpy(ev->domain, "/", sizeof(ev->domain));
+	return ev;
+}
+
+/* The policy and kill= that apply to @victim: under RCU. */
+static enum oomctl_policy policy_of(struct task_struct *victim,
+				    enum oomctl_kill *kill)
+{
+	struct oomctl_match match;
+
+	if (oomctl_rules_lookup(task_dfl_cgroup(victim), &match)) {
+		*kill = match.kill;
+		return match.policy;
+	}
+	*kill = OOMCTL_KILL_QUIET;
+	return READ_ONCE(oomctl_default_policy);
+}
+
+/**
+ * oomctl_before_kill - oom_kill_process() is about to kill a victim
+ * @victimp: the task the OOM killer chose (&oom_control.chosen)
+ * @oom_domain: the memcg that hit its limit, or NULL for a global OOM
+ *
+ * Where a process policy with kill=quiet applies, prepare a quiet kill
+ * (quiet.c, which may have a live thread stand in for an exited leader in
+ * *@victimp), to be made by oomctl_victim_check().  Otherwise, or if the
+ * quiet kill cannot be, the decision is oomctl_decide()'s, which is told
+ * why.
+ *
+ * Return: true if oomctl_after_kill() is to be called when
+ * oom_kill_process() returns.
+ */
+bool oomctl_before_kill(struct task_struct **victimp, struct mem_cgroup *oom_domain)
+{
+	struct cgroup *domain = oom_domain ? oom_domain->css.cgroup : NULL;
+	enum oomctl_quiet quiet;
+	enum oomctl_kill kill;
+
+	pending = (struct pending_quiet) { };
+	if (READ_ONCE(oomctl_dry_run))
+		return false;
+	rcu_read_lock();
+	if (policy_of(*victimp, &kill) != OOMCTL_POLICY_PROCESS ||
+	    kill != OOMCTL_KILL_QUIET) {
+		rcu_read_unlock();
+		return false;
+	}
+	quiet = oomctl_quiet_prepare(victimp, domain);
+	pending = (struct pending_quiet) {
+		.killer = current,
+		.victim = *victimp,
+		.oom_domain = oom_domain,
+		.quiet = quiet,
+		.rss = rss_kb(*victimp),
+	};
+	rcu_read_unlock();
+	return quiet == OOMCTL_QUIET_YES;
+}
+
+/**
+ * oomctl_victim_check - the kernel asks whether @task is dying already
+ * @task: task_will_free_mem()'s argument
+ *
+ * If @task is the victim of a prepared quiet kill, kill it now (quiet.c),
+ * and record the decision.
+ *
+ * Context: the entry of task_will_free_mem(): from oom_kill_process()
+ * with task_lock(@task) held, or from out_of_memory() for current.
+ */
+void oomctl_victim_check(struct task_struct *task)
+{
+	struct oomctl_match match = { };
+	struct oomctl_event *ev;
+	unsigned long flags;
+
+	if (pending.killer != current || pending.victim != task ||
+	    pending.quiet != OOMCTL_QUIET_YES || pending.killed)
+		return;
+	rcu_read_lock();
+	pending.quiet = oomctl_quiet_kill(task);
+	if (pending.quiet == OOMCTL_QUIET_YES) {
+		pending.killed = true;
+		ev = decision_start(task, pending.oom_domain, pending.rss,
+				    &match, &flags);
+		ev->mechanism = OOMCTL_MECH_QUIET;
+		ev->quiet = OOMCTL_QUIET_YES;
+		strscpy(ev->target, "-", sizeof(ev->target));
+		pending.seq = ev->seq;
+		/* The kernel marks the victim next: counted in this event. */
+		oomctl_event_commit(ev, task, flags);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * oomctl_after_kill - oom_kill_process() returned after a quiet kill
+ * @victim: as oomctl_before_kill() left it in oom_control; compared only
+ */
+void oomctl_after_kill(const struct task_struct *victim)
+{
+	/* Unless oomctl_decide() found that the kernel killed it after all. */
+	if (pending.killer == current && pending.victim == victim &&
+	    pending.killed)
+		oomctl_count(OOMCTL_STAT_QUIET_KILLS);
+	pending = (struct pending_quiet) { };
 }
 
 /**
@@ -168,41 +382,38 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 				 struct mem_cgroup *kernel_group)
 {
 	struct mem_cgroup *result = kernel_group, *memcg = NULL;
-	unsigned long rss = rss_kb(victim), flags;
+	enum oomctl_quiet quiet = OOMCTL_QUIET_NO;
 	struct cgroup *leaf, *domain = NULL, *target;
-	bool dry_run = READ_ONCE(oomctl_dry_run);
 	struct oomctl_match match = { };
 	struct oomctl_event *ev;
 	bool fallback = false;
+	unsigned long flags;
+	bool dry_run;
 	u64 seq;
 
-	ev = oomctl_event_start(&flags);
-	ev->victim_pid = task_pid_nr(victim);
-	ev->victim_rss_kb = rss;
-	ev->dry_run = dry_run;
-	memcpy(ev->victim_comm, victim->comm, sizeof(ev->victim_comm));
-	ev->victim_comm[sizeof(ev->victim_comm) - 1] = '\0';
-	if (oom_domain)
-		ev->kind = OOMCTL_OOM_MEMCG;
-	else if (READ_ONCE(sysrq_oom_task) == current)
-		ev->kind = OOMCTL_OOM_SYSRQ;
-	else
-		ev->kind = OOMCTL_OOM_GLOBAL;
-	oomctl_count(kind_stats[ev->kind]);
+	if (pending.killer == current && pending.victim == victim) {
+		/* YES here: prepared, but the kernel's check never came. */
+		quiet = pending.quiet == OOMCTL_QUIET_YES ? OOMCTL_QUIET_UNSEEN :
+							    pending.quiet;
+		seq = pending.killed ? pending.seq : 0;
+		pending = (struct pending_quiet) { };
+		oomctl_count(OOMCTL_STAT_QUIET_DECLINED);
+		if (seq) {
+			/* Killed quietly, but the kernel kills it its own way. */
+			oomctl_event_quiet_raced(seq);
+			if (kernel_group)
+				css_put(&kernel_group->css);
+			return NULL;
+		}
+	}
 
 	rcu_read_lock();
+	ev = decision_start(victim, oom_domain, rss_kb(victim), &match, &flags);
+	ev->quiet = quiet;
+	dry_run = ev->dry_run;
 	leaf = task_dfl_cgroup(victim);
 	if (oom_domain)
 		domain = oom_domain->css.cgroup;
-	ev->policy = READ_ONCE(oomctl_default_policy);
-	if (oomctl_rules_lookup(leaf, &match)) {
-		ev->policy = match.policy;
-		ev->bias = match.bias;
-		strscpy(ev->rule, match.path, sizeof(ev->rule));
-	} else {
-		strscpy(ev->rule, "-", sizeof(ev->rule));
-	}
-	oomctl_count(policy_stats[ev->policy]);
 
 	target = pick_target(ev, leaf, match.path ? match.cgrp : NULL, domain);
 	if (target) {
@@ -218,12 +429,10 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 		target = kernel_group->css.cgroup;
 	if (target)
 		ev->mechanism = fallback ? OOMCTL_MECH_FALLBACK : OOMCTL_MECH_KERNEL;
+	else if (dry_run && ev->policy == OOMCTL_POLICY_PROCESS &&
+		 match.kill == OOMCTL_KILL_QUIET)
+		ev->mechanism = OOMCTL_MECH_QUIET;
 	oomctl_event_copy_path(ev->target, target);
-	oomctl_event_copy_path(ev->victim_cgroup, leaf);
-	if (domain)
-		oomctl_event_copy_path(ev->domain, domain);
-	else
-		strscpy(ev->domain, "/", sizeof(ev->domain));
 
 	if (dry_run) {
 		oomctl_count(OOMCTL_STAT_DRY_RUN);

@@ -7,11 +7,12 @@
  * grammar, one rule a line, in the style of io.max:
  *
  *	<path> policy=<kernel|process|group|subtree> bias=<-1000..1000>
- *						add or replace
+ *	       [kill=<quiet|kernel>]		add or replace
  *	-<path>					delete
  *
- * Keys left out take their defaults (policy=kernel bias=0); anything after '#'
- * is a comment.  A write holds any number of lines and is applied as a
+ * Keys left out take their defaults (policy=kernel bias=0, kill=quiet);
+ * kill= goes with policy=process only (quiet.c).  Anything after '#' is a
+ * comment.  A write holds any number of lines and is applied as a
  * whole or not at all.  A read prints one line per rule in the same form,
  * followed by "# active" or "# inactive", so that the output written back
  * reproduces the table.
@@ -65,6 +66,7 @@ struct rule {
 	char *path;
 	u64 cgid;			/* 0: no such cgroup (inactive) */
 	enum oomctl_policy policy;
+	enum oomctl_kill kill;
 	int bias;
 };
 
@@ -76,6 +78,7 @@ struct rule_table {
 struct snap_rule {
 	u64 cgid;
 	enum oomctl_policy policy;
+	enum oomctl_kill kill;
 	int bias;
 	const char *path;		/* points into the same allocation */
 };
@@ -132,6 +135,7 @@ bool oomctl_rules_lookup(struct cgroup *cgrp, struct oomctl_match *match)
 		if (r) {
 			match->cgrp = cgrp;
 			match->policy = r->policy;
+			match->kill = r->kill;
 			match->bias = r->bias;
 			match->path = r->path;
 			return true;
@@ -175,6 +179,7 @@ static int publish_snapshot(const struct rule_table *t)
 		memcpy(p, r->path, len);
 		snap->rules[n].cgid = r->cgid;
 		snap->rules[n].policy = r->policy;
+		snap->rules[n].kill = r->kill;
 		snap->rules[n].bias = r->bias;
 		snap->rules[n].path = p;
 		bias |= r->bias != 0;
@@ -304,18 +309,21 @@ static int watch_cgroups(void)
 enum rule_key {
 	KEY_POLICY,
 	KEY_BIAS,
+	KEY_KILL,
 	NR_RULE_KEYS,
 };
 
 static const char * const rule_key_names[NR_RULE_KEYS] = {
 	[KEY_POLICY] = "policy",
 	[KEY_BIAS] = "bias",
+	[KEY_KILL] = "kill",
 };
 
 struct rule_op {
 	bool del;
 	char *path;
 	enum oomctl_policy policy;
+	enum oomctl_kill kill;
 	int bias;
 };
 
@@ -394,6 +402,7 @@ static int parse_line(char *line, struct rule_op *op)
 	if (ret)
 		return ret;
 	op->policy = OOMCTL_POLICY_KERNEL;
+	op->kill = OOMCTL_KILL_QUIET;
 	op->bias = 0;
 
 	while ((tok = next_token(&line))) {
@@ -418,8 +427,16 @@ static int parse_line(char *line, struct rule_op *op)
 			    op->bias < OOMCTL_BIAS_MIN || op->bias > OOMCTL_BIAS_MAX)
 				return -EINVAL;
 			break;
+		case KEY_KILL:
+			ret = oomctl_parse_kill(val, &op->kill);
+			if (ret)
+				return ret;
+			break;
 		}
 	}
+	/* How the victim dies alone: there is no such choice for a group. */
+	if (seen[KEY_KILL] && op->policy != OOMCTL_POLICY_PROCESS)
+		return -EINVAL;
 	op->path = kstrdup(path, GFP_KERNEL);
 	return op->path ? 0 : -ENOMEM;
 }
@@ -480,6 +497,7 @@ static int apply_ops(const struct rule_table *cur, struct rule_op *ops,
 			next->nr--;
 		} else if (idx >= 0) {
 			next->rules[idx].policy = op->policy;
+			next->rules[idx].kill = op->kill;
 			next->rules[idx].bias = op->bias;
 		} else {
 			if (next->nr == oomctl_max_rules)
@@ -487,6 +505,7 @@ static int apply_ops(const struct rule_table *cur, struct rule_op *ops,
 			next->rules[next->nr++] = (struct rule) {
 				.path = op->path,
 				.policy = op->policy,
+				.kill = op->kill,
 				.bias = op->bias,
 			};
 			op->path = NULL;	/* now owned by @next */
@@ -577,7 +596,7 @@ char *oomctl_rules_render(size_t *len)
 
 	mutex_lock(&rules_mutex);
 	for (i = 0; i < rule_table.nr; i++)
-		size += strlen(rule_table.rules[i].path) + 64;
+		size += strlen(rule_table.rules[i].path) + 80;
 	text = kvmalloc(size, GFP_KERNEL);
 	if (text) {
 		*len = 0;
@@ -585,8 +604,12 @@ char *oomctl_rules_render(size_t *len)
 			const struct rule *r = &rule_table.rules[i];
 
 			*len += scnprintf(text + *len, size - *len,
-					  "%s policy=%s bias=%d # %s\n", r->path,
-					  oomctl_policy_name(r->policy), r->bias,
+					  "%s policy=%s bias=%d", r->path,
+					  oomctl_policy_name(r->policy), r->bias);
+			if (r->policy == OOMCTL_POLICY_PROCESS)
+				*len += scnprintf(text + *len, size - *len, " kill=%s",
+						  oomctl_kill_name(r->kill));
+			*len += scnprintf(text + *len, size - *len, " # %s\n",
 					  r->cgid ? "active" : "inactive");
 		}
 	}

@@ -53,6 +53,8 @@ OOMCTL_STAT_ATTR(tasks_killed, OOMCTL_STAT_TASKS_KILLED);
 OOMCTL_STAT_ATTR(sysrq_kills, OOMCTL_STAT_SYSRQ_KILLS);
 OOMCTL_STAT_ATTR(bias_applied, OOMCTL_STAT_BIAS_APPLIED);
 OOMCTL_STAT_ATTR(events_dropped, OOMCTL_STAT_EVENTS_DROPPED);
+OOMCTL_STAT_ATTR(quiet_kills, OOMCTL_STAT_QUIET_KILLS);
+OOMCTL_STAT_ATTR(quiet_declined, OOMCTL_STAT_QUIET_DECLINED);
 
 static struct attribute *stats_attrs[] = {
 	&stat_attr_global_ooms.attr.attr,
@@ -72,6 +74,8 @@ static struct attribute *stats_attrs[] = {
 	&stat_attr_sysrq_kills.attr.attr,
 	&stat_attr_bias_applied.attr.attr,
 	&stat_attr_events_dropped.attr.attr,
+	&stat_attr_quiet_kills.attr.attr,
+	&stat_attr_quiet_declined.attr.attr,
 	NULL,
 };
 

@@ -315,6 +315,7 @@ bool rules_become(const char *want)
 
 #define RULE_POLICY	"policy=(kernel|process|group|subtree)"
 #define RULE_BIAS	"bias=-?[0-9]{1,4}"
+#define RULE_KILL	"kill=(quiet|kernel)"
 #define RULE_STATE	"# (active|inactive)"
 
 bool rule_line_valid(const char *line)
@@ -323,7 +324,8 @@ bool rule_line_valid(const char *line)
 	static bool ready;
 
 	if (!ready) {
-		if (regcomp(&re, "^(/[^/ #]+)+ " RULE_POLICY " " RULE_BIAS " " RULE_STATE "$",
+		if (regcomp(&re, "^(/[^/ #]+)+ " RULE_POLICY " " RULE_BIAS "( " RULE_KILL ")? "
+			    RULE_STATE "$",
 			    REG_EXTENDED | REG_NOSUB))
 			return false;
 		ready = true;

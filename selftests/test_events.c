@@ -111,6 +111,7 @@ TEST_F(events, poll_wakes_and_line_is_right)
 	EXPECT_STREQ("2", event_field(last, "tasks_killed", buf, sizeof(buf)));
 	EXPECT_STREQ("0", event_field(last, "dry_run", buf, sizeof(buf)));
 	EXPECT_STREQ("0", event_field(last, "narrowed", buf, sizeof(buf)));
+	EXPECT_STREQ("no", event_field(last, "quiet", buf, sizeof(buf)));
 	EXPECT_LT(0, atoll(event_field(last, "time_ns", buf, sizeof(buf))));
 }
 
@@ -133,8 +134,17 @@ TEST_F(events, fallback_and_process_lines)
 	oom_once(_metadata, "app/job");
 	read_events(&last);
 	EXPECT_STREQ("2", event_field(last, "seq", buf, sizeof(buf)));
-	EXPECT_STREQ("none", event_field(last, "mechanism", buf, sizeof(buf)));
+	EXPECT_STREQ("quiet", event_field(last, "mechanism", buf, sizeof(buf)));
+	EXPECT_STREQ("yes", event_field(last, "quiet", buf, sizeof(buf)));
 	EXPECT_STREQ("-", event_field(last, "target", buf, sizeof(buf)));
+	EXPECT_STREQ("1", event_field(last, "tasks_killed", buf, sizeof(buf)));
+
+	ASSERT_EQ(0, oomctl_rule("app", "policy=process kill=kernel"));
+	oom_once(_metadata, "app/job");
+	read_events(&last);
+	EXPECT_STREQ("3", event_field(last, "seq", buf, sizeof(buf)));
+	EXPECT_STREQ("none", event_field(last, "mechanism", buf, sizeof(buf)));
+	EXPECT_STREQ("no", event_field(last, "quiet", buf, sizeof(buf)));
 	EXPECT_STREQ("1", event_field(last, "tasks_killed", buf, sizeof(buf)));
 }
 
@@ -167,6 +177,7 @@ TEST_F(events, counters_add_up)
 		{ "dry_run", 1 }, { "group_kills", 2 },
 		{ "victims", 1 + 1 + 2 + 2 + 1 }, { "tasks_killed", 7 },
 		{ "fallback_kills", 0 }, { "events_dropped", 0 },
+		{ "quiet_kills", 1 }, { "quiet_declined", 0 },
 	};
 	const char *last;
 	char buf[64];

@@ -170,9 +170,11 @@ static void model_render(const struct model *m, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (i = 0; i < m->nr; i++)
-		len += snprintf(buf + len, size - len, "%s policy=%s bias=%d\n",
+		len += snprintf(buf + len, size - len, "%s policy=%s bias=%d%s\n",
 				m->rules[i].path, policies[m->rules[i].policy],
-				m->rules[i].bias);
+				m->rules[i].bias,
+				!strcmp(policies[m->rules[i].policy], "process") ?
+				" kill=quiet" : "");
 }
 
 /* The rules file with each line's " # active"/" # inactive" cut off. */
@@ -211,8 +213,13 @@ static bool table_valid(const char *text, struct model *m)
 		line[nl - text] = '\0';
 		if (!rule_line_valid(line))
 			return false;
-		if (sscanf(line, "%1023s policy=%15s bias=%d # %n", path, policy,
+		if (sscanf(line, "%1023s policy=%15s bias=%d%n", path, policy,
 			   &bias, &n) != 3 || bias < -1000 || bias > 1000)
+			return false;
+		/* The generator writes no kill=: process rules read kill=quiet. */
+		if (strcmp(line + n, " # active") && strcmp(line + n, " # inactive") &&
+		    (strcmp(policy, "process") || (strcmp(line + n, " kill=quiet # active") &&
+						   strcmp(line + n, " kill=quiet # inactive"))))
 			return false;
 		for (n = 0; n < 4 && strcmp(policy, policies[n]); n++)
 			;

@@ -95,7 +95,8 @@ static const char * const all_files[] = {
 	"stats/decisions_group", "stats/decisions_subtree", "stats/dry_run",
 	"stats/group_kills", "stats/fallback_kills", "stats/fallback_tasks",
 	"stats/fallback_dropped", "stats/tasks_killed", "stats/sysrq_kills",
-	"stats/bias_applied", "stats/events_dropped",
+	"stats/bias_applied", "stats/events_dropped", "stats/quiet_kills",
+	"stats/quiet_declined",
 };
 
 /* Entries in a directory, "." and ".." aside. */

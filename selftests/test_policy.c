@@ -218,9 +218,25 @@ TEST_F(policy, process_beats_oom_group)
 	run_oom(_metadata, &self->t, MEMCG_OOM);
 	expect_fates(_metadata, &self->t, false, false);
 	EXPECT_EQ(0, cg_event("app", "oom_group_kill"));
-	EXPECT_EQ(1, cg_event("app", "oom_kill"));
+	/* Killed quietly: nothing for a service manager to act on. */
+	EXPECT_EQ(0, cg_event("app", "oom_kill"));
 	EXPECT_EQ(1, stat_delta(&self->t, "decisions_process"));
 	EXPECT_EQ(0, stat_delta(&self->t, "group_kills"));
+	EXPECT_TRUE(dmesg_has("oomctl: process kill after memcg OOM in /oomctl-test/app:",
+			      "), 1 task, killed quietly (no oom_kill in memory.events), rule /oomctl-"));
+}
+
+/* kill=kernel: the kernel's own kill of the victim alone, counted as ever. */
+TEST_F(policy, process_kill_kernel_beats_oom_group)
+{
+	ASSERT_EQ(0, cg_write("app", "memory.oom.group", "1"));
+	ASSERT_EQ(0, oomctl_rule("app", "policy=process kill=kernel"));
+	run_oom(_metadata, &self->t, MEMCG_OOM);
+	expect_fates(_metadata, &self->t, false, false);
+	EXPECT_EQ(0, cg_event("app", "oom_group_kill"));
+	EXPECT_EQ(1, cg_event("app", "oom_kill"));
+	EXPECT_EQ(1, stat_delta(&self->t, "decisions_process"));
+	EXPECT_EQ(0, oomctl_stat("quiet_kills"));
 	EXPECT_TRUE(dmesg_has("oomctl: process kill after memcg OOM in /oomctl-test/app:",
 			      "), 1 task, rule /oomctl-test/app"));
 }
@@ -267,7 +283,7 @@ TEST_F(policy, subtree_narrowed_to_domain)
 			      "2 tasks (narrowed to the OOM domain), rule /oomctl-test"));
 	ASSERT_LT(0, oomctl_read("events", events, sizeof(events)));
 	EXPECT_NE(NULL, strstr(events, " target=/oomctl-test/app/job "));
-	EXPECT_NE(NULL, strstr(events, " narrowed=1\n"));
+	EXPECT_NE(NULL, strstr(events, " narrowed=1 quiet=no\n"));
 }
 
 /* No memory controller on the leaves: the fallback killer does the group. */

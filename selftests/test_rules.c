@@ -78,16 +78,18 @@ TEST_F(rules, read_back_round_trip)
 
 	ASSERT_EQ(0, oomctl_write("rules", T "/a policy=process bias=-1000\n"
 				  T "/a/b bias=250 policy=group # comment\n"
-				  "\n  " T "/c\tpolicy=subtree\n"));
+				  "\n  " T "/c\tpolicy=subtree\n"
+				  T "/d kill=kernel policy=process\n"));
 	read_rules(_metadata, first, sizeof(first));
 	ASSERT_EQ(0, oomctl_unload());
 	ASSERT_EQ(0, oomctl_load(NULL));
 	ASSERT_EQ(0, oomctl_write("rules", first));
 	read_rules(_metadata, second, sizeof(second));
 	EXPECT_STREQ(first, second);
-	EXPECT_STREQ(T "/a policy=process bias=-1000 # active\n"
+	EXPECT_STREQ(T "/a policy=process bias=-1000 kill=quiet # active\n"
 		     T "/a/b policy=group bias=250 # inactive\n"
-		     T "/c policy=subtree bias=0 # inactive\n", second);
+		     T "/c policy=subtree bias=0 # inactive\n"
+		     T "/d policy=process bias=0 kill=kernel # inactive\n", second);
 }
 
 TEST_F(rules, cgroup_removed_and_recreated)
@@ -131,7 +133,7 @@ TEST(table_full)
 	EXPECT_EQ(-ENOSPC, oomctl_write("rules", "-" T "/a\n" T "/c\n" T "/d\n"));
 	read_rules(_metadata, buf, sizeof(buf));
 	EXPECT_STREQ(T "/a policy=group bias=0 # inactive\n"
-		     T "/b policy=process bias=0 # inactive\n", buf);
+		     T "/b policy=process bias=0 kill=quiet # inactive\n", buf);
 	EXPECT_EQ(0, oomctl_unload());
 }
 
@@ -217,6 +219,11 @@ static const struct bad_write bad_writes[] = {
 	{ T "/a bias=", -EINVAL },
 	{ T "/a bias=10x", -EINVAL },
 	{ T "/a bias=1 bias=2", -EINVAL },		/* duplicate key */
+	{ T "/a policy=process kill=loud", -EINVAL },	/* unknown kill */
+	{ T "/a policy=process kill=", -EINVAL },
+	{ T "/a policy=process kill=quiet kill=kernel", -EINVAL },
+	{ T "/a policy=group kill=kernel", -EINVAL },	/* kill= is for process */
+	{ T "/a kill=quiet", -EINVAL },			/* policy=kernel */
 };
 
 TEST_F(rules, invalid_writes_change_nothing)

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The quiet kill: the victim of a process policy dies without the OOM
+ * being reported to service managers as a kill in its unit.
+ *
+ * Why.  The kernel's own kill, __oom_kill_process(), adds one to oom_kill
+ * in memory.events of the victim's memcg and of every ancestor.  systemd
+ * watches that file for each unit (unit_check_oom()) and, with
+ * OOMPolicy=stop, its default for services and scopes, stops the whole
+ * unit when oom_kill rises: the terminal's scope goes, shell and all,
+ * although the kernel killed only the compiler.  Container runtimes read
+ * the same counter to report a container as OOM-killed.
+ *
+ * How.  oom_kill_process() begins by asking task_will_free_mem(victim),
+ * with task_lock(victim) held: a victim that is already dying is only
+ * marked (mark_oom_victim(): memory reserves, the mark_victim tracepoint)
+ * and handed to the OOM reaper (queue_oom_reaper()); there is no
+ * dump_header(), no __oom_kill_process() and so no oom_kill count, in
+ * memory.events or /proc/vmstat.  oomctl makes the victim dying just
+ * then: a kprobe at the entry of task_will_free_mem() sends SIGKILL to the
+ * victim's thread group, and to every other process sharing its mm as the
+ * kernel's kill does, after the kernel chose its victim the usual way
+ * (badness, oom_score_adj, the rules' bias).  The kernel holds the
+ * victim's task_lock(), which exit_mm() needs to let go of the mm, so the
+ * victim cannot lose its mm between the SIGKILL and the check.
+ * Everything that frees the memory is the kernel's: the victim exits with
+ * access to the reserves, and the reaper frees its anonymous memory
+ * OOM_REAPER_DELAY (2 s) later if it has not exited by then.
+ *
+ * Where the kernel's check would fail all the same, oomctl sends nothing
+ * and the kernel kills as it always does (the event says why): the
+ * victim has no mm left, it or a process sharing its mm dumps core
+ * (coredump_wait() can take long), or its mm is shared with init or a
+ * kernel thread.  A chosen task that has exited while other threads of
+ * its process run (a leader after pthread_exit()) has no mm: one of those
+ * threads stands in for it, as in __oom_kill_process().
+ *
+ * Bound.  While a victim is marked and not yet reaped, the OOM killer
+ * chooses nobody else (oom_evaluate_task() aborts the scan), after a
+ * quiet kill as after the kernel's.  It chooses again once the victim has
+ * exited or the reaper has done what it could (MMF_OOM_SKIP: 2 s of
+ * OOM_REAPER_DELAY plus at most MAX_OOM_REAP_RETRIES tries HZ/10 apart,
+ * about 3 s).  If a quiet victim inside the new OOM's domain has still not
+ * exited by then, something keeps it (it sleeps uninterruptibly, say),
+ * and oomctl stops being quiet there until it is gone: the next kill is
+ * the kernel's own, counted, so that the service manager learns of it
+ * and can act on the unit.  Recent quiet victims are tracked, QUIET_TRACKED
+ * at most, for that.
+ *
+ * Context: oomctl_quiet_prepare() at the entry of oom_kill_process(),
+ * oomctl_quiet_kill() at the entry of task_will_free_mem() with
+ * task_lock(victim) held (hooks.c): atomic, oom_lock held, under
+ * rcu_read_lock().  Nothing here sleeps or allocates.
+ */
+#include <linux/cgroup.h>
+#include <linux/mm_types.h>
+#include <linux/oom.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+
+#include "oomctl.h"
+
+#define QUIET_TRACKED	8
+
+/*
+ * Quiet victims that may still hold memory, a task reference each.  Used
+ * under oom_lock (the OOM killer holds it around both hooks), and by
+ * oomctl_quiet_exit() once the hooks are gone.  References are dropped
+ * only in oomctl_quiet_prepare(), where no task_lock() is held.
+ */
+static struct task_struct *tracked[QUIET_TRACKED];
+static unsigned int tracked_next;	/* the slot to reuse when all are taken */
+static unsigned int next_slot;		/* free, for the victim being killed */
+
+/* Does some thread of @p still hold an mm?  Under RCU. */
+static bool holds_mm(struct task_struct *p)
+{
+	struct task_struct *t;
+
+	for_each_thread(p, t) {
+		if (READ_ONCE(t->mm))
+			return true;
+	}
+	return false;
+}
+
+/* Has the OOM reaper done what it could with @p's memory? */
+static bool reaped(struct task_struct *p)
+{
+	/* Set by mark_oom_victim(), kept as long as the signal struct. */
+	struct mm_struct *mm = READ_ONCE(p->signal->oom_mm);
+
+	return mm && test_bit(MMF_OOM_SKIP, &mm->flags);
+}
+
+/*
+ * Forget the victims that have let go of their memory; return true if one
+ * under @domain (NULL: anywhere) was reaped and still has not exited.
+ */
+static bool victim_stuck(struct cgroup *domain)
+{
+	bool stuck = false;
+	unsigned int i;
+
+	for (i = 0; i < QUIET_TRACKED; i++) {
+		struct task_struct *p = tracked[i];
+
+		if (!p)
+			continue;
+		if (!holds_mm(p)) {
+			tracked[i] = NULL;
+			put_task_struct(p);
+			continue;
+		}
+		if (reaped(p) && (!domain ||
+				  cgroup_is_descendant(task_dfl_cgroup(p), domain)))
+			stuck = true;
+	}
+	return stuck;
+}
+
+/*
+ * Make room for one more victim (the oldest goes if all are taken, round
+ * robin) and return its slot.
+ */
+static unsigned int free_slot(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < QUIET_TRACKED; i++) {
+		if (!tracked[i])
+			return i;
+	}
+	i = tracked_next;
+	tracked_next = (tracked_next + 1) % QUIET_TRACKED;
+	put_task_struct(tracked[i]);
+	tracked[i] = NULL;
+	return i;
+}
+
+/* As the kernel's process_shares_mm(): @p's threads use @mm.  Under RCU. */
+static bool shares_mm(struct task_struct *p, const struct mm_struct *mm)
+{
+	struct task_struct *t;
+
+	for_each_thread(p, t) {
+		struct mm_struct *t_mm = READ_ONCE(t->mm);
+
+		if (t_mm)
+			return t_mm == mm;
+	}
+	return false;
+}
+
+/*
+ * Can every process outside @victim's thread group that shares @mm die
+ * and let it go?  If so, and @kill, kill them.  Compares @mm, never
+ * dereferences it.
+ */
+static enum oomctl_quiet other_users(struct task_struct *victim,
+				     const struct mm_struct *mm, bool kill)
+{
+	struct task_struct *p;
+
+	for_each_process(p) {
+		if (same_thread_group(p, victim) || !shares_mm(p, mm))
+			continue;
+		if (is_global_init(p) || (p->flags & PF_KTHREAD))
+			return OOMCTL_QUIET_PINNED;
+		if (READ_ONCE(p->signal->core_state))
+			return OOMCTL_QUIET_COREDUMP;
+		if (kill)
+			kill_pid(task_tgid(p), SIGKILL, 1);
+	}
+	return OOMCTL_QUIET_YES;
+}
+
+/* A thread of @p that still has an mm (an exited leader has none); under RCU. */
+static struct task_struct *thread_with_mm(struct task_struct *p)
+{
+	struct task_struct *t;
+
+	for_each_thread(p, t) {
+		if (READ_ONCE(t->mm))
+			return t;
+	}
+	return NULL;
+}
+
+/**
+ * oomctl_quiet_prepare - get ready to kill the victim quietly
+ * @victimp: the task oom_kill_process() is about to kill (oc->chosen,
+ *           whose reference the kernel drops)
+ * @domain: the OOM domain's cgroup, or NULL for a global OOM
+ *
+ * If the chosen task has exited already while other threads of its
+ * process run, one of those stands in for it: *@victimp is replaced and
+ * the kernel's reference moved to it, so that the kernel looks at a task
+ * with an mm.
+ *
+ * Context: the entry of oom_kill_process(); see the top of this file.
+ * Return: OOMCTL_QUIET_YES if oomctl_quiet_kill() is to kill *@victimp
+ * when the kernel checks it; otherwise why not.
+ */
+enum oomctl_quiet oomctl_quiet_prepare(struct task_struct **victimp,
+				       struct cgroup *domain)
+{
+	struct task_struct *victim = *victimp, *t;
+
+	if (victim_stuck(domain))
+		return OOMCTL_QUIET_STUCK;
+	if (!READ_ONCE(victim->mm)) {
+		t = thread_with_mm(victim);
+		if (!t)
+			return OOMCTL_QUIET_EXITING;
+		get_task_struct(t);
+		put_task_struct(victim);
+		*victimp = t;
+	}
+	next_slot = free_slot();
+	return OOMCTL_QUIET_YES;
+}
+
+/**
+ * oomctl_quiet_kill - make the victim dying just before the kernel checks
+ * @victim: the task given to task_will_free_mem() by oom_kill_process(),
+ *          after oomctl_quiet_prepare() said yes for it
+ *
+ * Context: the entry of task_will_free_mem(), task_lock(@victim) held;
+ * see the top of this file.
+ * Return: OOMCTL_QUIET_YES if @victim was killed and the kernel will find
+ * it dying; otherwise why not, and then nothing was killed.
+ */
+enum oomctl_quiet oomctl_quiet_kill(struct task_struct *victim)
+{
+	struct mm_struct *mm = victim->mm;	/* task_lock() held */
+	enum oomctl_quiet why;
+
+	if (!mm || test_bit(MMF_OOM_SKIP, &mm->flags))
+		return OOMCTL_QUIET_EXITING;
+	if (READ_ONCE(victim->signal->core_state))
+		return OOMCTL_QUIET_COREDUMP;
+	if (atomic_read(&mm->mm_users) > 1) {
+		why = other_users(victim, mm, false);
+		if (why != OOMCTL_QUIET_YES)
+			return why;
+		other_users(victim, mm, true);
+	}
+
+	/* PIDTYPE_TGID: a live thread takes it even if the leader has exited. */
+	kill_pid(task_tgid(victim), SIGKILL, 1);
+	/* What task_will_free_mem() tests next. */
+	if (!(READ_ONCE(victim->signal->flags) & SIGNAL_GROUP_EXIT))
+		return OOMCTL_QUIET_EXITING;
+	get_task_struct(victim);
+	tracked[next_slot] = victim;
+	return OOMCTL_QUIET_YES;
+}
+
+/* After the hooks are gone: drop the references still held. */
+void oomctl_quiet_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < QUIET_TRACKED; i++) {
+		if (tracked[i])
+			put_task_struct(tracked[i]);
+		tracked[i] = NULL;
+	}
+}
