@@ -20,6 +20,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio gzip xz-utils
 	build-essential bc bison flex libelf-dev libssl-dev kmod
 	sparse perl
+	mmdebstrap e2fsprogs debian-archive-keyring	# scripts/sd-image
 )
 
 missing=()
