@@ -84,6 +84,13 @@ static const char * const quiet_names[NR_OOMCTL_QUIET] = {
 	[OOMCTL_QUIET_UNSEEN] = "unseen",
 };
 
+static const char * const freed_names[NR_OOMCTL_FREED] = {
+	[OOMCTL_FREED_UNKNOWN] = "-",
+	[OOMCTL_FREED_YES] = "yes",
+	[OOMCTL_FREED_REAPED] = "reaped",
+	[OOMCTL_FREED_NO] = "no",
+};
+
 static const char * const quiet_why[NR_OOMCTL_QUIET] = {
 	[OOMCTL_QUIET_NO] = "",
 	[OOMCTL_QUIET_YES] = ", killed quietly (no oom_kill in memory.events)",
@@ -282,6 +289,28 @@ void oomctl_event_quiet_raced(u64 seq)
 }
 
 /**
+ * oomctl_event_freed - what became of a quiet kill's victim
+ * @seq: the quiet kill's event
+ * @freed: what quiet.c found, QUIET_BOUND after the kill
+ *
+ * Context: process (quiet.c's check_work).
+ */
+void oomctl_event_freed(u64 seq, enum oomctl_freed freed)
+{
+	struct oomctl_event *ev;
+	unsigned long flags;
+	bool settle;
+
+	spin_lock_irqsave(&event_lock, flags);
+	ev = event_of(seq);
+	if (ev)
+		ev->freed = freed;
+	settle = note_change();
+	spin_unlock_irqrestore(&event_lock, flags);
+	schedule_notify(settle);
+}
+
+/**
  * oomctl_event_add_killed - the fallback killer killed @n tasks for @seq
  * @seq: the event's sequence number
  * @n: tasks killed
@@ -304,13 +333,13 @@ void oomctl_event_add_killed(u64 seq, unsigned int n)
 static int format_event(char *buf, size_t size, const struct oomctl_event *ev)
 {
 	return scnprintf(buf, size,
-			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d narrowed=%d quiet=%s\n",
+			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d narrowed=%d quiet=%s freed=%s\n",
 			 ev->seq, ev->time_ns, kind_names[ev->kind], ev->domain,
 			 ev->victim_pid, ev->victim_comm, ev->victim_cgroup,
 			 ev->victim_rss_kb, ev->rule, oomctl_policy_name(ev->policy),
 			 ev->bias, ev->target, mechanism_names[ev->mechanism],
 			 ev->tasks_killed, ev->dry_run, ev->narrowed,
-			 quiet_names[ev->quiet]);
+			 quiet_names[ev->quiet], freed_names[ev->freed]);
 }
 
 /* The dmesg line: what happened and why, for a person. */

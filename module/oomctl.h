@@ -74,6 +74,15 @@ enum oomctl_quiet {
 	NR_OOMCTL_QUIET,
 };
 
+/* What became of a quiet victim, QUIET_BOUND after its kill (events' freed=). */
+enum oomctl_freed {
+	OOMCTL_FREED_UNKNOWN,	/* not a quiet kill, or not looked at yet */
+	OOMCTL_FREED_YES,	/* it exited */
+	OOMCTL_FREED_REAPED,	/* still there; the OOM reaper freed its memory */
+	OOMCTL_FREED_NO,	/* still there, memory and all */
+	NR_OOMCTL_FREED,
+};
+
 /*
  * Switches.  Written only in process context (sysfs stores, module
  * parameters at load); the hooks read them with READ_ONCE() and need no
@@ -114,6 +123,7 @@ enum oomctl_stat {
 	OOMCTL_STAT_EVENTS_DROPPED,
 	OOMCTL_STAT_QUIET_KILLS,
 	OOMCTL_STAT_QUIET_DECLINED,
+	OOMCTL_STAT_QUIET_LINGERING,
 	NR_OOMCTL_STATS,
 };
 
@@ -173,6 +183,7 @@ struct oomctl_event {
 	enum oomctl_policy policy;
 	enum oomctl_mechanism mechanism;
 	enum oomctl_quiet quiet;
+	enum oomctl_freed freed;
 	int bias;			/* of the matching rule */
 	bool dry_run;
 	bool narrowed;			/* target narrowed to the OOM domain */
@@ -217,6 +228,7 @@ void oomctl_event_oom_start(void);
 void oomctl_event_sanitize(char *s);
 void oomctl_event_add_killed(u64 seq, unsigned int n);
 void oomctl_event_quiet_raced(u64 seq);
+void oomctl_event_freed(u64 seq, enum oomctl_freed freed);
 char *oomctl_events_render(size_t *len);
 int oomctl_events_init(void);
 void oomctl_events_exit(void);
@@ -225,6 +237,7 @@ void oomctl_events_exit(void);
 enum oomctl_quiet oomctl_quiet_prepare(struct task_struct **victimp,
 				       struct cgroup *domain);
 enum oomctl_quiet oomctl_quiet_kill(struct task_struct *victim);
+void oomctl_quiet_follow(struct task_struct *victim, u64 seq);
 void oomctl_quiet_exit(void);
 
 /* kill.c */

@@ -349,6 +349,7 @@ void oomctl_victim_check(struct task_struct *task)
 		pending.seq = ev->seq;
 		/* The kernel marks the victim next: counted in this event. */
 		oomctl_event_commit(ev, task, flags);
+		oomctl_quiet_follow(task, pending.seq);
 	}
 	rcu_read_unlock();
 }

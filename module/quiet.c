@@ -47,6 +47,11 @@
  * and can act on the unit.  Recent quiet victims are tracked, QUIET_TRACKED
  * at most, for that.
  *
+ * Record.  QUIET_BOUND after each quiet kill, check_work tells the kill's
+ * event whether the victim has exited (freed=yes), is still there with
+ * its memory reaped (freed=reaped) or with its memory (freed=no), and
+ * says so in dmesg unless it exited.
+ *
  * Context: oomctl_quiet_prepare() at the entry of oom_kill_process(),
  * oomctl_quiet_kill() at the entry of task_will_free_mem() with
  * task_lock(victim) held (hooks.c): atomic, oom_lock held, under
@@ -60,10 +65,14 @@
 #include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "oomctl.h"
 
 #define QUIET_TRACKED	8
+/* The reaper's OOM_REAPER_DELAY and its retries, and some slack. */
+#define QUIET_BOUND	(4 * HZ)
 
 /*
  * Quiet victims that may still hold memory, a task reference each.  Used
@@ -74,6 +83,22 @@
 static struct task_struct *tracked[QUIET_TRACKED];
 static unsigned int tracked_next;	/* the slot to reuse when all are taken */
 static unsigned int next_slot;		/* free, for the victim being killed */
+
+/*
+ * The quiet victims whose fate is still to be recorded: a pid reference
+ * each, the event, and when to look.  followup_lock protects them; it is
+ * taken in the OOM path and by check_work, never from an interrupt.
+ */
+struct followup {
+	struct pid *pid;
+	u64 seq;
+	unsigned long due;		/* jiffies */
+};
+
+static DEFINE_SPINLOCK(followup_lock);
+static struct followup followups[QUIET_TRACKED];	/* followup_lock */
+static void check_victims(struct work_struct *work);
+static DECLARE_DELAYED_WORK(check_work, check_victims);
 
 /* Does some thread of @p still hold an mm?  Under RCU. */
 static bool holds_mm(struct task_struct *p)
@@ -260,14 +285,95 @@ enum oomctl_quiet oomctl_quiet_kill(struct task_struct *victim)
 	return OOMCTL_QUIET_YES;
 }
 
+/**
+ * oomctl_quiet_follow - record, QUIET_BOUND from now, what became of @victim
+ * @victim: a task oomctl_quiet_kill() killed
+ * @seq: the event of that kill
+ *
+ * Context: the OOM path, as oomctl_quiet_kill().  If QUIET_TRACKED
+ * victims are waiting already, the oldest is dropped unrecorded.
+ */
+void oomctl_quiet_follow(struct task_struct *victim, u64 seq)
+{
+	struct followup *f, *oldest = &followups[0];
+	struct pid *drop = NULL;
+	unsigned int i;
+
+	spin_lock(&followup_lock);
+	for (i = 0, f = NULL; i < QUIET_TRACKED && !f; i++) {
+		if (!followups[i].pid)
+			f = &followups[i];
+		else if (time_before(followups[i].due, oldest->due))
+			oldest = &followups[i];
+	}
+	if (!f) {
+		f = oldest;
+		drop = f->pid;
+	}
+	*f = (struct followup) {
+		.pid = get_pid(task_tgid(victim)),
+		.seq = seq,
+		.due = jiffies + QUIET_BOUND,
+	};
+	spin_unlock(&followup_lock);
+	put_pid(drop);
+	queue_delayed_work(system_wq, &check_work, QUIET_BOUND);
+}
+
+/* What became of each victim whose time has come: told to its event. */
+static void check_victims(struct work_struct *work)
+{
+	unsigned long next = 0;
+	enum oomctl_freed freed;
+	struct task_struct *p;
+	struct followup f;
+	unsigned int i;
+
+	for (i = 0; i < QUIET_TRACKED; i++) {
+		spin_lock(&followup_lock);
+		f = followups[i];
+		if (!f.pid || time_before(jiffies, f.due)) {
+			if (f.pid && (!next || time_before(f.due, next)))
+				next = f.due;
+			spin_unlock(&followup_lock);
+			continue;
+		}
+		followups[i].pid = NULL;
+		spin_unlock(&followup_lock);
+
+		rcu_read_lock();
+		p = pid_task(f.pid, PIDTYPE_TGID);
+		if (!p || !holds_mm(p))
+			freed = OOMCTL_FREED_YES;
+		else
+			freed = reaped(p) ? OOMCTL_FREED_REAPED : OOMCTL_FREED_NO;
+		rcu_read_unlock();
+		if (freed != OOMCTL_FREED_YES) {
+			oomctl_count(OOMCTL_STAT_QUIET_LINGERING);
+			pr_warn("quiet OOM victim %d has not exited %u s after its kill (event seq=%llu); its memory was %s\n",
+				pid_nr(f.pid), QUIET_BOUND / HZ, f.seq,
+				freed == OOMCTL_FREED_REAPED ? "reaped" : "not reaped");
+		}
+		oomctl_event_freed(f.seq, freed);
+		put_pid(f.pid);
+	}
+	if (next)
+		queue_delayed_work(system_wq, &check_work,
+				   time_after(next, jiffies) ? next - jiffies : 0);
+}
+
 /* After the hooks are gone: drop the references still held. */
 void oomctl_quiet_exit(void)
 {
 	unsigned int i;
 
+	/* Nothing queues it any more; its last run may requeue it once. */
+	cancel_delayed_work_sync(&check_work);
 	for (i = 0; i < QUIET_TRACKED; i++) {
 		if (tracked[i])
 			put_task_struct(tracked[i]);
 		tracked[i] = NULL;
+		put_pid(followups[i].pid);
+		followups[i].pid = NULL;
 	}
 }

@@ -55,6 +55,7 @@ OOMCTL_STAT_ATTR(bias_applied, OOMCTL_STAT_BIAS_APPLIED);
 OOMCTL_STAT_ATTR(events_dropped, OOMCTL_STAT_EVENTS_DROPPED);
 OOMCTL_STAT_ATTR(quiet_kills, OOMCTL_STAT_QUIET_KILLS);
 OOMCTL_STAT_ATTR(quiet_declined, OOMCTL_STAT_QUIET_DECLINED);
+OOMCTL_STAT_ATTR(quiet_lingering, OOMCTL_STAT_QUIET_LINGERING);
 
 static struct attribute *stats_attrs[] = {
 	&stat_attr_global_ooms.attr.attr,
@@ -76,6 +77,7 @@ static struct attribute *stats_attrs[] = {
 	&stat_attr_events_dropped.attr.attr,
 	&stat_attr_quiet_kills.attr.attr,
 	&stat_attr_quiet_declined.attr.attr,
+	&stat_attr_quiet_lingering.attr.attr,
 	NULL,
 };
 

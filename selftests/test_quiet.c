@@ -51,6 +51,20 @@ static const char *event_line(unsigned int seq)
 	return p;
 }
 
+/* Wait up to 8 s for event @seq's freed= to be known: its value. */
+static const char *freed_of(unsigned int seq, char *buf, size_t size)
+{
+	int i;
+
+	for (i = 0; i < 80; i++) {
+		event_field(event_line(seq), "freed", buf, size);
+		if (strcmp(buf, "-"))
+			break;
+		usleep(100000);
+	}
+	return buf;
+}
+
 /*
  * Touch @mb MiB of anonymous memory, a MiB at a time (one large mapping
  * would be refused by the overcommit heuristic); false if a mapping fails.
@@ -146,6 +160,7 @@ static void expect_quiet(struct __test_metadata *_metadata, long vm_oom_kill,
 TEST_F(quiet, memcg_oom_counts_no_kill)
 {
 	pid_t hog, sleeper;
+	char buf[16];
 
 	ASSERT_EQ(0, cg_write("app", "memory.max", "16M"));
 	sleeper = spawn_sleeper("app/job", 0);
@@ -156,6 +171,9 @@ TEST_F(quiet, memcg_oom_counts_no_kill)
 	expect_quiet(_metadata, self->vm_oom_kill, hog);
 	EXPECT_TRUE(dmesg_has("process kill after memcg OOM in " T "/app",
 			      "killed quietly (no oom_kill in memory.events)"));
+	/* Recorded a few seconds after the kill: the victim has exited. */
+	EXPECT_STREQ("yes", freed_of(1, buf, sizeof(buf)));
+	EXPECT_EQ(0, oomctl_stat("quiet_lingering"));
 }
 
 /* memory.oom.group=1 (systemd's OOMPolicy=kill) changes nothing. */
@@ -410,6 +428,11 @@ TEST_F(quiet, stuck_victim_falls_back_to_kernel)
 	EXPECT_EQ(1, oomctl_stat("quiet_declined"));
 	EXPECT_TRUE(dmesg_has("process kill after memcg OOM in " T "/app",
 			      "not quietly: an earlier quiet victim has not exited"));
+	/* The record of the first kill: still there, its memory reaped. */
+	EXPECT_STREQ("reaped", freed_of(1, buf, sizeof(buf)));
+	EXPECT_EQ(1, oomctl_stat("quiet_lingering"));
+	snprintf(buf, sizeof(buf), "quiet OOM victim %d has not exited", victim);
+	EXPECT_TRUE(dmesg_has(buf, "its memory was reaped"));
 
 	/* Let the helper go: the victim's thread gets the mutex and dies. */
 	kill(holder, SIGKILL);
