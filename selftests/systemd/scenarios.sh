@@ -143,7 +143,7 @@ adj_and_go() {
 	echo 0 > "/proc/$sleeper/oom_score_adj"
 	echo "oomctl-scenarios: $d: go" > /dev/kmsg
 	touch "$d/go"
-	wait_file "$d/hog.pid" 10 || { diag "  no hog"; fails=$((fails + 1)); return 1; }
+	wait_file "$d/hog.pid" 60 || { diag "  no hog"; fails=$((fails + 1)); return 1; }
 	hog=$(cat "$d/hog.pid")
 	diag "  shell $shell, sleeper $sleeper, hog $hog (oom_score_adj $(cat /proc/$hog/oom_score_adj 2>/dev/null))"
 }
