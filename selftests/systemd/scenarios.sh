@@ -5,6 +5,7 @@
 # systemd test bed (scripts/sd-run) as root, output in KTAP.
 #
 #   scenarios.sh [CASE...]      default: every case, in the order below
+#   scenarios.sh -CASE...       every case but those
 #
 # Without the module (the bed reproduces the problem):
 #   term-memcg-nomod    a terminal: scope term-N.scope under
@@ -44,6 +45,15 @@ all="term-memcg-nomod term-global-nomod tmux-nomod svc-kill-nomod svc-restart-no
 term-memcg-process term-global-process tmux-process svc-kill-process
 svc-restart-group term-memcg-kernelkill"
 cases=${*:-$all}
+# Only exclusions (-CASE): every case but those.
+case "$cases" in
+-*)
+	cases=
+	for c in $all; do
+		case " $* " in *" -$c "*) ;; *) cases="$cases $c" ;; esac
+	done
+	;;
+esac
 
 # --- helpers ------------------------------------------------------------
 
