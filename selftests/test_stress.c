@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * oomctl under load: an OOM storm with group and subtree kills whose
- * counters must add up exactly; the module unloaded and loaded again
- * while OOMs keep coming; cgroups with rules created and removed while
- * OOMs happen; writers and readers on the rules and switches while OOMs
- * run.  vm-run fails the run on any kernel splat these leave behind.
+ * oomctl under load: an OOM storm with group, subtree and quiet process
+ * kills whose counters must add up exactly; the module unloaded and
+ * loaded again while OOMs keep coming, quiet kills among them; cgroups
+ * with rules created and removed while OOMs happen; writers and readers
+ * on the rules and switches while OOMs run.  vm-run fails the run on any
+ * kernel splat these leave behind.
  *
  * Sizes scale with OOMCTL_SIZE_PCT (see oomctl_util.h).
  */
@@ -42,6 +43,23 @@ static bool oom_round(const char *hog_cg, const char *sleeper_cg)
 	return killed;
 }
 
+/* One memcg OOM under a process rule: the hog dies quietly, the sleeper lives. */
+static bool quiet_round(const char *cg)
+{
+	pid_t hog, sleeper;
+	bool ok;
+
+	sleeper = spawn_sleeper(cg, 0);
+	hog = spawn_hog(cg, 0);
+	ok = sleeper > 0 && hog > 0 && child_end(hog, 60000) == SIGKILL &&
+	     child_alive(sleeper);
+	kill(hog, SIGKILL);
+	child_end(hog, -1);
+	kill(sleeper, SIGKILL);
+	child_end(sleeper, -1);
+	return ok;
+}
+
 FIXTURE(stress) {
 };
 
@@ -61,7 +79,7 @@ FIXTURE_TEARDOWN(stress)
 TEST_F_TIMEOUT(stress, oom_storm, 3600)
 {
 	long rounds = scaled(200), globals = scaled(200) / 100 + 1;
-	long i, group = 0, subtree = 0, killed = 0;
+	long i, group = 0, subtree = 0, quiet = 0, killed = 0, lived = 0;
 	pid_t sentinel;
 
 	ASSERT_EQ(0, oomctl_load(NULL));
@@ -76,17 +94,24 @@ TEST_F_TIMEOUT(stress, oom_storm, 3600)
 	ASSERT_EQ(0, cg_write("g", "cgroup.subtree_control", "+memory"));
 	ASSERT_EQ(0, cg_create("g/h"));
 	ASSERT_EQ(0, cg_create("g/k"));
+	ASSERT_EQ(0, cg_create("q"));
+	ASSERT_EQ(0, cg_write("q", "memory.max", "16M"));
 	ASSERT_EQ(0, cg_create("s"));
+	ASSERT_EQ(0, oomctl_rule("q", "policy=process"));
 	ASSERT_EQ(0, oomctl_rule("a", "policy=group"));
 	ASSERT_EQ(0, oomctl_rule("b", "policy=subtree"));
 	ASSERT_EQ(0, oomctl_rule("g", "policy=subtree"));
 	sentinel = spawn_sleeper("s", 0);
 	ASSERT_LT(0, sentinel);
 
+	/* group, subtree and quiet process kills, in turn. */
 	for (i = 0; i < rounds; i++) {
-		if (i % 2) {
+		if (i % 3 == 1) {
 			killed += oom_round("b/x", "b/y");
 			subtree++;
+		} else if (i % 3 == 2) {
+			lived += quiet_round("q");
+			quiet++;
 		} else {
 			killed += oom_round("a", "a");
 			group++;
@@ -96,10 +121,15 @@ TEST_F_TIMEOUT(stress, oom_storm, 3600)
 		killed += oom_round("g/h", "g/k");
 
 	TH_LOG("%ld memcg and %ld global OOMs", rounds, globals);
-	EXPECT_EQ(rounds + globals, killed);
+	EXPECT_EQ(group + subtree + globals, killed);
+	EXPECT_EQ(quiet, lived);
 	EXPECT_TRUE(child_alive(sentinel));
 	EXPECT_EQ(rounds, oomctl_stat("memcg_kills"));
 	EXPECT_EQ(group, oomctl_stat("decisions_group"));
+	EXPECT_EQ(quiet, oomctl_stat("decisions_process"));
+	EXPECT_EQ(quiet, oomctl_stat("quiet_kills"));
+	EXPECT_EQ(0, oomctl_stat("quiet_declined"));
+	EXPECT_EQ(0, cg_event("q", "oom_kill"));
 	EXPECT_EQ(group, cg_event("a", "oom_group_kill"));
 	EXPECT_EQ(subtree, cg_event("b", "oom_group_kill"));
 	/* A global OOM may need more than one kill: at least one each. */
@@ -111,7 +141,7 @@ TEST_F_TIMEOUT(stress, oom_storm, 3600)
 		  oomctl_stat("decisions_group") + oomctl_stat("decisions_subtree"));
 	EXPECT_EQ(oomctl_stat("victims") + oomctl_stat("fallback_tasks"),
 		  oomctl_stat("tasks_killed"));
-	EXPECT_LE(2 * (rounds + globals), oomctl_stat("victims"));
+	EXPECT_LE(2 * (group + subtree + globals) + quiet, oomctl_stat("victims"));
 	kill(sentinel, SIGKILL);
 }
 
@@ -154,18 +184,20 @@ static int unload(const char *unused)
 TEST_F_TIMEOUT(stress, unload_under_fire, 3600)
 {
 	long cycles = scaled(100), i, fails = 0;
-	char params[128];
+	char params[2][128];
 	pid_t hose;
 
 	ASSERT_EQ(0, cg_create("f"));
 	ASSERT_EQ(0, cg_write("f", "memory.max", "16M"));
-	snprintf(params, sizeof(params), "rules=\"%s policy=group\"", T "/f");
+	/* Every other load kills quietly: unload lands amid both kinds of kill. */
+	snprintf(params[0], sizeof(params[0]), "rules=\"%s policy=group\"", T "/f");
+	snprintf(params[1], sizeof(params[1]), "rules=\"%s policy=process\"", T "/f");
 	ASSERT_EQ(0, cg_create("workers"));
 	hose = spawn_fn("workers", firehose, NULL);
 	ASSERT_LT(0, hose);
 
 	for (i = 0; i < cycles; i++) {
-		fails += retry(oomctl_load, params) != 0;
+		fails += retry(oomctl_load, params[i % 2]) != 0;
 		usleep(rand() % 50000);
 		fails += retry(unload, NULL) != 0;
 	}
