@@ -8,10 +8,11 @@
  * allocation); kill_work, on a WQ_MEM_RECLAIM workqueue so that it runs
  * even when no new worker can be created, does the killing: every
  * process under the cgroup, except kernel threads, init, tasks with
- * oom_score_adj -1000 and the victim (the kernel kills it, and may not
- * have yet when kill_work runs), gets SIGKILL.  Unlike the kernel's group kill,
- * these tasks get no memory reserves and no OOM reaper: they free their
- * memory as they exit.
+ * oom_score_adj -1000, processes already dying and the victim (the kernel
+ * kills it, and may not have yet when kill_work runs), gets SIGKILL, sent
+ * to the whole thread group as the kernel's own kill sends it.  Unlike the
+ * kernel's group kill, these tasks get no memory reserves and no OOM
+ * reaper: they free their memory as they exit.
  *
  * pending_lock protects the ring; it is taken from the OOM path (atomic)
  * and from kill_work, so with IRQs off.
@@ -78,6 +79,26 @@ bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq,
 	return queued;
 }
 
+/*
+ * Has process @p a thread under @target that is not exiting?  The thread
+ * group leader alone does not tell: for_each_process() visits it even
+ * after it has exited while other threads run (pthread_exit() in main), and
+ * an exited leader stays behind in its cgroup when the process is moved.
+ * A process whose every thread is exiting (a zombie, say) has none: it
+ * needs no kill and is not counted.  Under RCU.
+ */
+static bool live_thread_under(struct task_struct *p, struct cgroup *target)
+{
+	struct task_struct *t;
+
+	for_each_thread(p, t) {
+		if (!(READ_ONCE(t->flags) & PF_EXITING) &&
+		    cgroup_is_descendant(task_dfl_cgroup(t), target))
+			return true;
+	}
+	return false;
+}
+
 static unsigned int kill_cgroup(struct cgroup *target, pid_t victim)
 {
 	struct task_struct *p;
@@ -85,13 +106,19 @@ static unsigned int kill_cgroup(struct cgroup *target, pid_t victim)
 
 	rcu_read_lock();
 	for_each_process(p) {
+		/* A group exit in progress: the kernel would drop a SIGKILL. */
 		if (p->flags & PF_KTHREAD || is_global_init(p) ||
 		    p->signal->oom_score_adj == OOM_SCORE_ADJ_MIN ||
-		    fatal_signal_pending(p) || task_tgid_nr(p) == victim)
+		    READ_ONCE(p->signal->flags) & SIGNAL_GROUP_EXIT ||
+		    task_tgid_nr(p) == victim)
 			continue;
-		if (!cgroup_is_descendant(task_dfl_cgroup(p), target))
+		if (!live_thread_under(p, target))
 			continue;
-		if (!send_sig_info(SIGKILL, SEND_SIG_PRIV, p))
+		/*
+		 * The whole thread group (PIDTYPE_TGID), as the kernel's own
+		 * kill: a signal to an exited leader alone would be dropped.
+		 */
+		if (!kill_pid(task_tgid(p), SIGKILL, 1))
 			killed++;
 	}
 	rcu_read_unlock();

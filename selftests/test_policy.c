@@ -12,6 +12,7 @@
  *	app/other/	a sleeper (sibling leaf under the rule)
  *	sib/leaf/	a sleeper (sibling subtree, outside the rule)
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -299,6 +300,91 @@ TEST_F(policy, fallback_without_memcg)
 	EXPECT_EQ(2, oomctl_stat("tasks_killed"));
 	EXPECT_TRUE(dmesg_has("group kill of /oomctl-test/app/job after memcg OOM",
 			      "2 tasks by the fallback killer (no memory controller there), rule"));
+}
+
+/* Wait until @pid's main thread has exited: its state is Z (zombie). */
+static bool leader_exited(pid_t pid)
+{
+	char path[64], buf[512], *state;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (i = 0; i < 500; i++) {
+		state = read_text(path, buf, sizeof(buf)) > 0 ? strrchr(buf, ')') : NULL;
+		if (state && state[1] == ' ' && state[2] == 'Z')
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static void *sleep_forever(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A process whose main thread has gone (pthread_exit()) while two sleep on. */
+static int leaderless_sleeper(void *arg)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, sleep_forever, NULL) ||
+	    pthread_create(&t, NULL, sleep_forever, NULL))
+		return 1;
+	pthread_exit(NULL);
+}
+
+/*
+ * The fallback killer kills such a process too: a SIGKILL to its exited
+ * leader alone would be dropped, leaving it alive yet counted as killed.
+ */
+TEST_F(policy, fallback_kills_leaderless)
+{
+	pid_t leaderless;
+
+	ASSERT_EQ(0, cg_write("app", "cgroup.subtree_control", "-memory"));
+	ASSERT_EQ(0, oomctl_rule("app", "policy=group"));
+	leaderless = spawn_fn("app/job", leaderless_sleeper, NULL);
+	ASSERT_LT(0, leaderless);
+	ASSERT_TRUE(leader_exited(leaderless));
+	run_oom(_metadata, &self->t, MEMCG_OOM);
+	expect_fates(_metadata, &self->t, true, false);
+	EXPECT_EQ(SIGKILL, child_end(leaderless, FALLBACK_MS));
+	EXPECT_EQ(1, oomctl_stat("fallback_kills"));
+	EXPECT_EQ(2, oomctl_stat("fallback_tasks"));
+	EXPECT_EQ(3, oomctl_stat("tasks_killed"));
+	EXPECT_TRUE(dmesg_has("group kill of /oomctl-test/app/job after memcg OOM",
+			      "3 tasks by the fallback killer (no memory controller there), rule"));
+	kill(leaderless, SIGKILL);
+}
+
+static int exit_at_once(void *arg)
+{
+	return 0;
+}
+
+/* A zombie (every thread exited) in the target needs no kill: not counted. */
+TEST_F(policy, fallback_skips_zombie)
+{
+	char events[4096], val[16];
+	pid_t zombie;
+
+	ASSERT_EQ(0, cg_write("app", "cgroup.subtree_control", "-memory"));
+	ASSERT_EQ(0, oomctl_rule("app", "policy=group"));
+	zombie = spawn_fn("app/job", exit_at_once, NULL);
+	ASSERT_LT(0, zombie);
+	ASSERT_TRUE(leader_exited(zombie));
+	run_oom(_metadata, &self->t, MEMCG_OOM);
+	expect_fates(_metadata, &self->t, true, false);
+	EXPECT_EQ(1, oomctl_stat("fallback_kills"));
+	EXPECT_EQ(1, oomctl_stat("fallback_tasks"));
+	EXPECT_EQ(2, oomctl_stat("tasks_killed"));
+	ASSERT_LT(0, oomctl_read("events", events, sizeof(events)));
+	EXPECT_STREQ("2", event_field(events, "tasks_killed", val, sizeof(val)));
+	/* Reaped only now: it exited by itself. */
+	EXPECT_EQ(0, child_end(zombie, 0));
 }
 
 TEST_F(policy, dry_run_keeps_kernel_decision)
