@@ -35,11 +35,13 @@
  *   tracepoint cannot do.  Resolved by name, so it works with IBT.
  *
  * - A kretprobe on oom_badness(), the victim-selection score (also behind
- *   /proc/<pid>/oom_score): the matching rule's bias is added to it.
+ *   /proc/<pid>/oom_score): the matching rule's bias is added to it, as far
+ *   as the task's oom_score_adj plus the bias stays within -1000..1000.
  *   oom_badness() runs once for every task an OOM considers, so this probe
  *   is attached only while an active rule has a bias (oomctl_hooks_want_bias(),
  *   from the rule table), and its entry handler skips the return handler
- *   for tasks without one.
+ *   for tasks without one, or whose oom_score_adj is already at the end of
+ *   the range the bias points to.
  *
  * - A kprobe on out_of_memory(): tells a sysrq-f OOM (order -1) from
  *   other global OOMs for the record, and ends the counting of the
@@ -195,7 +197,10 @@ static struct kretprobe oom_group_krp = {
 	.maxactive = 4,
 };
 
-/* oom_badness(p, totalpages): the bias for p and totalpages, saved at entry. */
+/*
+ * oom_badness(p, totalpages): the bias for p (clamped against its
+ * oom_score_adj, read here) and totalpages, saved at entry.
+ */
 struct badness_call {
 	int bias;
 	unsigned long totalpages;

@@ -38,9 +38,12 @@
  */
 #include <linux/cgroup.h>
 #include <linux/memcontrol.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/oom.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/string.h>
 
@@ -462,14 +465,22 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
  * oomctl_bias_of - the bias oom_badness()'s score of a task gets
  * @p: the task about to be scored
  *
+ * The bias adds to the task's oom_score_adj, and the sum is held in
+ * -1000..1000 as oom_score_adj itself is: a bias past that range would
+ * take /proc/<pid>/oom_score out of the 0..2000 that userspace relies on.
+ * So the bias returned is what brings oom_score_adj, as read here at the
+ * entry of oom_badness(), to the clamped sum: 0 if it is at that end
+ * already.  oom_score_adj -1000 means never, and no bias changes that.
+ *
  * Context: oom_badness()'s callers: the OOM killer (atomic, under RCU,
  * oom_lock held) and /proc/<pid>/oom_score reads.
- * Return: the matching rule's bias; 0 if none, or in a dry run.
+ * Return: the bias to add, in oom_score_adj units; 0 if none (no rule, a
+ * rule without a bias, a dry run, or nothing left to add).
  */
 int oomctl_bias_of(struct task_struct *p)
 {
 	struct oomctl_match match;
-	int bias = 0;
+	int adj, bias = 0;
 
 	if (READ_ONCE(oomctl_dry_run))
 		return 0;
@@ -477,7 +488,12 @@ int oomctl_bias_of(struct task_struct *p)
 	if (oomctl_rules_lookup(task_dfl_cgroup(p), &match))
 		bias = match.bias;
 	rcu_read_unlock();
-	return bias;
+	if (!bias)
+		return 0;
+	adj = READ_ONCE(p->signal->oom_score_adj);
+	if (adj == OOM_SCORE_ADJ_MIN)
+		return 0;
+	return clamp(adj + bias, OOM_SCORE_ADJ_MIN, OOM_SCORE_ADJ_MAX) - adj;
 }
 
 /**
@@ -486,11 +502,14 @@ int oomctl_bias_of(struct task_struct *p)
  * @bias: from oomctl_bias_of(), not 0
  * @totalpages: oom_badness()'s second argument
  *
- * The bias counts like oom_score_adj: bias * totalpages / 1000 is added.
- * The result is kept at -totalpages or above, which is where
- * oom_score_adj -1000 would put it were it not "never": a task biased by
+ * The bias counts like oom_score_adj: bias * (totalpages / 1000) is added,
+ * so the score is the kernel's for oom_score_adj plus bias, held in
+ * -1000..1000.  The result is kept at -totalpages or above, which is where
+ * oom_score_adj -1000 would put it were it not "never": a task biased to
  * -1000 is chosen last, but still chosen rather than none (a global OOM
- * with no candidate panics), and /proc/<pid>/oom_score stays in 0..2000.
+ * with no candidate panics), and /proc/<pid>/oom_score does not wrap
+ * below 0.  With the clamp that floor is reached only if oom_score_adj
+ * was written between oomctl_bias_of() and the kernel's own read of it.
  *
  * Context: as oomctl_bias_of().
  */

@@ -239,15 +239,63 @@ TEST_F(bias, oom_score_shows_bias)
 	EXPECT_LE(base - 675, lowest);
 	EXPECT_GE(base - 640, lowest);
 
-	/* Below oom_score_adj -1000's level it stops: 0, never a wrapped value. */
+	/*
+	 * oom_score_adj and bias add up to -1000 at most, as oom_score_adj
+	 * alone does: -500 more changes nothing, and the score stays above 0.
+	 */
 	ASSERT_EQ(0, set_oom_score_adj(a, -500));
-	EXPECT_EQ(0, proc_oom_score(a));
+	EXPECT_EQ(lowest, proc_oom_score(a));
 	ASSERT_EQ(0, set_oom_score_adj(a, 0));
 
 	/* Deleting the rule brings the score back. */
 	ASSERT_EQ(0, oomctl_write("rules", "-" T "/p/a"));
 	EXPECT_LE(base - 4, proc_oom_score(a));
 	EXPECT_GE(base + 4, proc_oom_score(a));
+	kill(a, SIGKILL);
+}
+
+/*
+ * oom_score_adj plus bias is held in -1000..1000, the range of
+ * oom_score_adj: /proc/<pid>/oom_score stays in 0..2000, which userspace
+ * relies on.  A 32M hog, so that its own share of memory would take a
+ * sum past 1000 above 2000.
+ */
+TEST_F(bias, oom_score_stays_in_range)
+{
+	long base, small, top, bottom;
+	pid_t a;
+
+	a = spawn_hog("p/a", 32);
+	ASSERT_LT(0, a);
+	ASSERT_TRUE(filled("p/a", 31));
+	base = stable_oom_score(a);
+	ASSERT_LE(0, base);
+
+	/* Far from the limits a bias moves the score as ever: 30 is +20. */
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=30"));
+	small = proc_oom_score(a);
+	EXPECT_LE(base + 17, small);
+	EXPECT_GE(base + 21, small);
+
+	/* oom_score_adj 1000 alone, then under bias=1000: no higher. */
+	ASSERT_EQ(0, oomctl_write("rules", "-" T "/p/a"));
+	ASSERT_EQ(0, set_oom_score_adj(a, 1000));
+	top = proc_oom_score(a);
+	EXPECT_GE(2000, top);
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=1000"));
+	EXPECT_GE(2000, proc_oom_score(a));
+	EXPECT_EQ(top, proc_oom_score(a));
+	/* 500 and 1000 make 1000 too. */
+	ASSERT_EQ(0, set_oom_score_adj(a, 500));
+	EXPECT_EQ(top, proc_oom_score(a));
+
+	/* oom_score_adj -999 under bias=-1000 is at -1000, as 0 is: not below 0. */
+	ASSERT_EQ(0, set_oom_score_adj(a, 0));
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=-1000"));
+	bottom = proc_oom_score(a);
+	ASSERT_EQ(0, set_oom_score_adj(a, -999));
+	EXPECT_LE(0, proc_oom_score(a));
+	EXPECT_EQ(bottom, proc_oom_score(a));
 	kill(a, SIGKILL);
 }
 
