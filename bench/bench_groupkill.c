@@ -42,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bench_util.h"
@@ -100,26 +99,13 @@ static int set_order(const char *s)
 
 static int hog_mb = HOG_MB;
 
-static void touch(unsigned long bytes)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	unsigned long off;
-	char *p;
-
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		_exit(113);
-	for (off = 0; off < bytes; off += page)
-		p[off] = 1;
-}
-
 static void sleeper(int ready_fd)
 {
 	char c = 1;
 
 	if (self_oom_score_adj(0))
 		_exit(111);
-	touch(TOUCH_KB * 1024UL);
+	bench_touch(TOUCH_KB * 1024UL);
 	if (write(ready_fd, &c, 1) != 1)
 		_exit(112);
 	for (;;)
@@ -131,7 +117,7 @@ static void hog(void)
 	if (self_oom_score_adj(0))
 		_exit(111);
 	for (;;)
-		touch(1 << 20);
+		bench_touch(1 << 20);
 }
 
 /* (d): wait for oom_kill to rise in @cg's memory.events, then kill @cg. */

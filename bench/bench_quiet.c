@@ -113,19 +113,6 @@ static long freed_bytes(long victim_mb)
 	return (trigger_mb(victim_mb) << 20) + (victim_mb << 20) / 10;
 }
 
-static void touch(unsigned long bytes)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	unsigned long off;
-	char *p;
-
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		_exit(113);
-	for (off = 0; off < bytes; off += page)
-		p[off] = 1;
-}
-
 /* Touch @mb MiB in one mapping, say so on @ready_fd, sleep. */
 static void victim_main(long mb, int ready_fd)
 {
@@ -133,7 +120,7 @@ static void victim_main(long mb, int ready_fd)
 
 	if (self_oom_score_adj(0))
 		_exit(111);
-	touch(mb << 20);
+	bench_touch(mb << 20);
 	if (write(ready_fd, &c, 1) != 1)
 		_exit(112);
 	for (;;)
@@ -149,7 +136,7 @@ static void trigger_main(long mb, int done_fd)
 	if (self_oom_score_adj(-1000))
 		_exit(111);
 	for (i = 0; i < mb; i++)
-		touch(1 << 20);
+		bench_touch(1 << 20);
 	if (write(done_fd, &c, 1) != 1)
 		_exit(112);
 	for (;;)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -268,6 +269,19 @@ int cg_kill_remove(const char *cg)
 	if (rmdir(cg) && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+void bench_touch(unsigned long bytes)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long off;
+	char *p;
+
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(113);
+	for (off = 0; off < bytes; off += page)
+		p[off] = 1;
 }
 
 pid_t fork_into(int cg_fd)

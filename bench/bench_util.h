@@ -69,6 +69,8 @@ pid_t fork_into(int cg_fd);
  */
 pid_t clone_sleeper_into(int cg_fd);
 int self_oom_score_adj(int adj);
+/* Map and touch @bytes of anonymous memory, or _exit(113): in children. */
+void bench_touch(unsigned long bytes);
 
 /* The module. */
 int bench_load(const char *params);	/* retries while the last unload settles */
