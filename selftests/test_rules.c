@@ -181,6 +181,8 @@ TEST(insmod_invalid_parameters)
 		EXPECT_EQ(-EINVAL, oomctl_load(bad[i]));
 		/* Nothing registered: no sysfs directory, no module. */
 		EXPECT_FALSE(oomctl_loaded());
+		if (oomctl_loaded())	/* leave nothing for the next test */
+			EXPECT_EQ(0, oomctl_unload());
 		EXPECT_NE(0, access("/sys/module/oomctl", F_OK));
 		/* The kernel log names the parameter and says why. */
 		/* -22 where the kernel has no CONFIG_SYMBOLIC_ERRNAME. */
