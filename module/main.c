@@ -42,6 +42,10 @@ module_param_cb(enabled, &bool_param_ops, &oomctl_enabled, 0444);
 MODULE_PARM_DESC(enabled, "Act on OOMs at all: 0 or 1 (default 1)");
 module_param_cb(dry_run, &bool_param_ops, &oomctl_dry_run, 0444);
 MODULE_PARM_DESC(dry_run, "Decide and record, change nothing: 0 or 1 (default 0)");
+/* Load-time only: sets the modes of /sys/kernel/oomctl/{rules,events}. */
+module_param_cb(world_readable, &bool_param_ops, &oomctl_world_readable, 0444);
+MODULE_PARM_DESC(world_readable,
+		 "Let everyone read the rules and events files: 0 or 1 (default 0, root only)");
 
 static int policy_param_set(const char *val, const struct kernel_param *kp)
 {

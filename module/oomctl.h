@@ -252,6 +252,7 @@ void oomctl_hooks_exit(void);
 void oomctl_hooks_want_bias(bool want);
 
 /* sysfs.c */
+extern bool oomctl_world_readable;	/* rules and events 0644, 0444 */
 int oomctl_parse_bool(const char *buf, bool *res);
 int oomctl_parse_default_policy(const char *buf, enum oomctl_policy *res);
 int oomctl_sysfs_init(void);

@@ -6,14 +6,18 @@
  *   enabled         rw  master switch, "0" or "1"
  *   dry_run         rw  "1": decide and record, change nothing
  *   default_policy  rw  policy where no rule matches: kernel, process, group
- *   rules           rw  the rule table (grammar in rules.c)
- *   events          ro  the last decisions (events.c), pollable
+ *   rules           rw  the rule table (grammar in rules.c), root's only
+ *   events          ro  the last decisions (events.c), pollable, root's only
  *   stats/          ro  counters (stats.c)
  *
  * Writes are root-only by file mode, and need CAP_SYS_ADMIN besides (a
- * root process that dropped it gets -EPERM).  A store either takes the
- * whole value or fails and changes nothing; a value with a NUL byte in it
- * is refused, not cut short.  The parsers here are also used by the
+ * root process that dropped it gets -EPERM).  rules and events tell of
+ * other users' cgroups and processes (pid, comm, RSS), which
+ * dmesg_restrict hides from them: only root reads them (0600, 0400),
+ * unless the world_readable module parameter opens them to everyone
+ * (0644, 0444).  A store either takes the whole value or fails and
+ * changes nothing; a value with a NUL byte in it is refused, not cut
+ * short.  The parsers here are also used by the
  * module parameters, so a value means the same at insmod time and at run
  * time.  Stores run in process context and may sleep.
  */
@@ -246,8 +250,8 @@ static struct kobj_attribute enabled_attr = __ATTR_RW_MODE(enabled, 0644);
 static struct kobj_attribute dry_run_attr = __ATTR_RW_MODE(dry_run, 0644);
 static struct kobj_attribute default_policy_attr =
 	__ATTR_RW_MODE(default_policy, 0644);
-static BIN_ATTR_RW(rules, 0);
-static BIN_ATTR_RO(events, 0);
+static BIN_ATTR_ADMIN_RW(rules, 0);
+static BIN_ATTR_ADMIN_RO(events, 0);
 
 static struct attribute *oomctl_attrs[] = {
 	&version_attr.attr,
@@ -263,9 +267,19 @@ static struct bin_attribute *oomctl_bin_attrs[] = {
 	NULL,
 };
 
+/* Load-time only: the modes are set when the files are created. */
+bool oomctl_world_readable;
+
+static umode_t oomctl_bin_visible(struct kobject *kobj,
+				  struct bin_attribute *attr, int n)
+{
+	return attr->attr.mode | (oomctl_world_readable ? 0044 : 0);
+}
+
 static const struct attribute_group oomctl_group = {
 	.attrs = oomctl_attrs,
 	.bin_attrs = oomctl_bin_attrs,
+	.is_bin_visible = oomctl_bin_visible,
 };
 
 static const struct attribute_group *oomctl_groups[] = {
