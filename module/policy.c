@@ -190,6 +190,13 @@ static struct cgroup *pick_target(struct oomctl_event *ev, struct cgroup *leaf,
 	default:
 		return NULL;
 	}
+	/*
+	 * The victim may have been moved out of the OOM domain since it was
+	 * chosen (mem_cgroup_get_oom_group() checks the same): a group kill
+	 * there could reach outside the domain, so it dies alone.
+	 */
+	if (domain && !cgroup_is_descendant(leaf, domain))
+		return NULL;
 	/* Both are ancestors of the victim: one contains the other. */
 	if (domain && target != domain && !cgroup_is_descendant(target, domain)) {
 		target = domain;
@@ -422,9 +429,12 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 	target = pick_target(ev, leaf, match.path ? match.cgrp : NULL, domain);
 	if (target) {
 		memcg = own_memcg(target);
-		if (!memcg || !css_tryget(&memcg->css)) {
-			memcg = NULL;
+		if (!memcg) {
 			fallback = true;
+		} else if (!css_tryget_online(&memcg->css)) {
+			/* Being removed: no task is left there but the victim. */
+			memcg = NULL;
+			target = NULL;
 		}
 	}
 
