@@ -44,13 +44,14 @@
  * exited by then, something keeps it (it sleeps uninterruptibly, say),
  * and oomctl stops being quiet there until it is gone: the next kill is
  * the kernel's own, counted, so that the service manager learns of it
- * and can act on the unit.  Recent quiet victims are tracked, QUIET_TRACKED
- * at most, for that.
+ * and can act on the unit.
  *
  * Record.  QUIET_BOUND after each quiet kill, check_work tells the kill's
  * event whether the victim has exited (freed=yes), is still there with
  * its memory reaped (freed=reaped) or with its memory (freed=no), and
  * says so in dmesg unless it exited.
+ *
+ * For both, recent quiet victims are tracked, QUIET_TRACKED at most.
  *
  * Context: oomctl_quiet_prepare() at the entry of oom_kill_process(),
  * oomctl_quiet_kill() at the entry of task_will_free_mem() with
@@ -75,28 +76,22 @@
 #define QUIET_BOUND	(4 * HZ)
 
 /*
- * Quiet victims that may still hold memory, a task reference each.  Used
- * under oom_lock (the OOM killer holds it around both hooks), and by
- * oomctl_quiet_exit() once the hooks are gone.  References are dropped
- * only in oomctl_quiet_prepare(), where no task_lock() is held.
+ * Recent quiet victims: a reference to each one's thread group pid, the
+ * event of its kill, and when check_work is to record what became of it.
+ * An entry goes when its victim has let go of its memory, or, the oldest
+ * first, when room is needed for a new one.  tracked_lock protects them;
+ * it is taken in the OOM path (in oomctl_quiet_follow() under the victim's
+ * task_lock()) and by check_work, never from an interrupt.
  */
-static struct task_struct *tracked[QUIET_TRACKED];
-static unsigned int tracked_next;	/* the slot to reuse when all are taken */
-static unsigned int next_slot;		/* free, for the victim being killed */
-
-/*
- * The quiet victims whose fate is still to be recorded: a pid reference
- * each, the event, and when to look.  followup_lock protects them; it is
- * taken in the OOM path and by check_work, never from an interrupt.
- */
-struct followup {
-	struct pid *pid;
+struct quiet_victim {
+	struct pid *pid;		/* NULL: a free slot */
 	u64 seq;
 	unsigned long due;		/* jiffies */
+	bool recorded;			/* freed= told to its event */
 };
 
-static DEFINE_SPINLOCK(followup_lock);
-static struct followup followups[QUIET_TRACKED];	/* followup_lock */
+static DEFINE_SPINLOCK(tracked_lock);
+static struct quiet_victim tracked[QUIET_TRACKED];	/* tracked_lock */
 static void check_victims(struct work_struct *work);
 static DECLARE_DELAYED_WORK(check_work, check_victims);
 
@@ -121,49 +116,40 @@ static bool reaped(struct task_struct *p)
 	return mm && test_bit(MMF_OOM_SKIP, &mm->flags);
 }
 
+/* Called with tracked_lock held: forget a tracked victim. */
+static void untrack(struct quiet_victim *v)
+{
+	put_pid(v->pid);
+	v->pid = NULL;
+}
+
 /*
  * Forget the victims that have let go of their memory; return true if one
  * under @domain (NULL: anywhere) was reaped and still has not exited.
+ * Under RCU.
  */
 static bool victim_stuck(struct cgroup *domain)
 {
+	struct task_struct *p;
 	bool stuck = false;
 	unsigned int i;
 
+	spin_lock(&tracked_lock);
 	for (i = 0; i < QUIET_TRACKED; i++) {
-		struct task_struct *p = tracked[i];
-
-		if (!p)
+		if (!tracked[i].pid)
 			continue;
-		if (!holds_mm(p)) {
-			tracked[i] = NULL;
-			put_task_struct(p);
+		p = pid_task(tracked[i].pid, PIDTYPE_TGID);
+		if (!p || !holds_mm(p)) {
+			if (tracked[i].recorded)
+				untrack(&tracked[i]);
 			continue;
 		}
 		if (reaped(p) && (!domain ||
 				  cgroup_is_descendant(task_dfl_cgroup(p), domain)))
 			stuck = true;
 	}
+	spin_unlock(&tracked_lock);
 	return stuck;
-}
-
-/*
- * Make room for one more victim (the oldest goes if all are taken, round
- * robin) and return its slot.
- */
-static unsigned int free_slot(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < QUIET_TRACKED; i++) {
-		if (!tracked[i])
-			return i;
-	}
-	i = tracked_next;
-	tracked_next = (tracked_next + 1) % QUIET_TRACKED;
-	put_task_struct(tracked[i]);
-	tracked[i] = NULL;
-	return i;
 }
 
 /* As the kernel's process_shares_mm(): @p's threads use @mm.  Under RCU. */
@@ -245,7 +231,6 @@ enum oomctl_quiet oomctl_quiet_prepare(struct task_struct **victimp,
 		put_task_struct(victim);
 		*victimp = t;
 	}
-	next_slot = free_slot();
 	return OOMCTL_QUIET_YES;
 }
 
@@ -280,82 +265,93 @@ enum oomctl_quiet oomctl_quiet_kill(struct task_struct *victim)
 	/* What task_will_free_mem() tests next. */
 	if (!(READ_ONCE(victim->signal->flags) & SIGNAL_GROUP_EXIT))
 		return OOMCTL_QUIET_EXITING;
-	get_task_struct(victim);
-	tracked[next_slot] = victim;
 	return OOMCTL_QUIET_YES;
 }
 
 /**
- * oomctl_quiet_follow - record, QUIET_BOUND from now, what became of @victim
+ * oomctl_quiet_follow - track @victim, killed quietly
  * @victim: a task oomctl_quiet_kill() killed
  * @seq: the event of that kill
  *
- * Context: the OOM path, as oomctl_quiet_kill().  If QUIET_TRACKED
- * victims are waiting already, the oldest is dropped unrecorded.
+ * From now on, @victim counts for the bound, and QUIET_BOUND from now its
+ * fate is recorded in event @seq.  If QUIET_TRACKED victims are tracked
+ * already, the oldest is forgotten.
+ *
+ * Context: the OOM path, as oomctl_quiet_kill().
  */
 void oomctl_quiet_follow(struct task_struct *victim, u64 seq)
 {
-	struct followup *f, *oldest = &followups[0];
-	struct pid *drop = NULL;
+	struct quiet_victim *v = NULL, *oldest = &tracked[0];
 	unsigned int i;
 
-	spin_lock(&followup_lock);
-	for (i = 0, f = NULL; i < QUIET_TRACKED && !f; i++) {
-		if (!followups[i].pid)
-			f = &followups[i];
-		else if (time_before(followups[i].due, oldest->due))
-			oldest = &followups[i];
+	spin_lock(&tracked_lock);
+	for (i = 0; i < QUIET_TRACKED && !v; i++) {
+		if (!tracked[i].pid)
+			v = &tracked[i];
+		else if (time_before(tracked[i].due, oldest->due))
+			oldest = &tracked[i];
 	}
-	if (!f) {
-		f = oldest;
-		drop = f->pid;
+	if (!v) {
+		v = oldest;
+		untrack(v);
 	}
-	*f = (struct followup) {
+	*v = (struct quiet_victim) {
 		.pid = get_pid(task_tgid(victim)),
 		.seq = seq,
 		.due = jiffies + QUIET_BOUND,
 	};
-	spin_unlock(&followup_lock);
-	put_pid(drop);
+	spin_unlock(&tracked_lock);
 	queue_delayed_work(system_wq, &check_work, QUIET_BOUND);
 }
 
-/* What became of each victim whose time has come: told to its event. */
+/* Each victim whose time has come: what became of it, told to its event. */
 static void check_victims(struct work_struct *work)
 {
+	struct {
+		u64 seq;
+		pid_t nr;
+		enum oomctl_freed freed;
+	} found[QUIET_TRACKED];
+	unsigned int i, n = 0;
 	unsigned long next = 0;
-	enum oomctl_freed freed;
 	struct task_struct *p;
-	struct followup f;
-	unsigned int i;
 
+	rcu_read_lock();
+	spin_lock(&tracked_lock);
 	for (i = 0; i < QUIET_TRACKED; i++) {
-		spin_lock(&followup_lock);
-		f = followups[i];
-		if (!f.pid || time_before(jiffies, f.due)) {
-			if (f.pid && (!next || time_before(f.due, next)))
-				next = f.due;
-			spin_unlock(&followup_lock);
+		struct quiet_victim *v = &tracked[i];
+
+		if (!v->pid || v->recorded)
+			continue;
+		if (time_before(jiffies, v->due)) {
+			if (!next || time_before(v->due, next))
+				next = v->due;
 			continue;
 		}
-		followups[i].pid = NULL;
-		spin_unlock(&followup_lock);
-
-		rcu_read_lock();
-		p = pid_task(f.pid, PIDTYPE_TGID);
+		p = pid_task(v->pid, PIDTYPE_TGID);
+		found[n].seq = v->seq;
+		found[n].nr = pid_nr(v->pid);
 		if (!p || !holds_mm(p))
-			freed = OOMCTL_FREED_YES;
+			found[n].freed = OOMCTL_FREED_YES;
 		else
-			freed = reaped(p) ? OOMCTL_FREED_REAPED : OOMCTL_FREED_NO;
-		rcu_read_unlock();
-		if (freed != OOMCTL_FREED_YES) {
+			found[n].freed = reaped(p) ? OOMCTL_FREED_REAPED : OOMCTL_FREED_NO;
+		v->recorded = true;
+		/* One that lingers stays tracked: it counts for the bound. */
+		if (found[n].freed == OOMCTL_FREED_YES)
+			untrack(v);
+		n++;
+	}
+	spin_unlock(&tracked_lock);
+	rcu_read_unlock();
+
+	for (i = 0; i < n; i++) {
+		if (found[i].freed != OOMCTL_FREED_YES) {
 			oomctl_count(OOMCTL_STAT_QUIET_LINGERING);
 			pr_warn("quiet OOM victim %d has not exited %u s after its kill (event seq=%llu); its memory was %s\n",
-				pid_nr(f.pid), QUIET_BOUND / HZ, f.seq,
-				freed == OOMCTL_FREED_REAPED ? "reaped" : "not reaped");
+				found[i].nr, QUIET_BOUND / HZ, found[i].seq,
+				found[i].freed == OOMCTL_FREED_REAPED ? "reaped" : "not reaped");
 		}
-		oomctl_event_freed(f.seq, freed);
-		put_pid(f.pid);
+		oomctl_event_freed(found[i].seq, found[i].freed);
 	}
 	if (next)
 		queue_delayed_work(system_wq, &check_work,
@@ -369,11 +365,6 @@ void oomctl_quiet_exit(void)
 
 	/* Nothing queues it any more; its last run may requeue it once. */
 	cancel_delayed_work_sync(&check_work);
-	for (i = 0; i < QUIET_TRACKED; i++) {
-		if (tracked[i])
-			put_task_struct(tracked[i]);
-		tracked[i] = NULL;
-		put_pid(followups[i].pid);
-		followups[i].pid = NULL;
-	}
+	for (i = 0; i < QUIET_TRACKED; i++)
+		untrack(&tracked[i]);
 }
