@@ -34,14 +34,15 @@
  *   replace the returned memcg.  Changing a return value is what a
  *   tracepoint cannot do.  Resolved by name, so it works with IBT.
  *
- * - A kretprobe on oom_badness(), the victim-selection score (also behind
+ * - A probe on oom_badness(), the victim-selection score (also behind
  *   /proc/<pid>/oom_score): the matching rule's bias is added to it, as far
  *   as the task's oom_score_adj plus the bias stays within -1000..1000.
  *   oom_badness() runs once for every task an OOM considers, so this probe
  *   is attached only while an active rule has a bias (oomctl_hooks_want_bias(),
  *   from the rule table), and its entry handler skips the return handler
  *   for tasks without one, or whose oom_score_adj is already at the end of
- *   the range the bias points to.
+ *   the range the bias points to.  It is an fprobe where the kernel has one
+ *   (OOMCTL_HAVE_FPROBE_REGS), else a kretprobe: see badness_attach().
  *
  * - A kprobe on out_of_memory(): tells a sysrq-f OOM (order -1) from
  *   other global OOMs for the record, and ends the counting of the
@@ -51,6 +52,7 @@
  * may sleep or allocate.
  */
 #include <linux/cpumask.h>
+#include <linux/fprobe.h>
 #include <linux/kprobes.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
@@ -206,26 +208,36 @@ struct badness_call {
 	unsigned long totalpages;
 };
 
-static int badness_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* At oom_badness()'s entry: false if its return needs nothing. */
+static bool badness_enter(struct badness_call *call, struct pt_regs *regs)
 {
-	struct badness_call *call = (void *)ri->data;
-
 	if (!oomctl_is_enabled())
-		return 1;
+		return false;
 	call->bias = oomctl_bias_of((struct task_struct *)regs_get_kernel_argument(regs, 0));
 	if (!call->bias)
-		return 1;	/* no return handler for this call */
+		return false;
 	call->totalpages = regs_get_kernel_argument(regs, 1);
-	return 0;
+	return true;
 }
 
-static int badness_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* At its return: the biased score replaces the kernel's. */
+static void badness_leave(const struct badness_call *call, struct pt_regs *regs)
 {
-	struct badness_call *call = (void *)ri->data;
 	long points = regs_return_value(regs);
 
 	points = oomctl_bias_badness(points, call->bias, call->totalpages);
 	regs_set_return_value(regs, points);
+}
+
+static int badness_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	/* Non-zero: no return handler for this call. */
+	return !badness_enter((void *)ri->data, regs);
+}
+
+static int badness_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	badness_leave((void *)ri->data, regs);
 	return 0;
 }
 
@@ -236,6 +248,70 @@ static struct kretprobe badness_krp = {
 	.data_size = sizeof(struct badness_call),
 	/* /proc/<pid>/oom_score readers run concurrently; set at attach. */
 };
+
+#ifdef OOMCTL_HAVE_FPROBE_REGS
+/*
+ * Where the kernel has fprobe (conftest/fprobe_regs.c), oom_badness() is
+ * probed with it rather than with the kretprobe: the same handlers and the
+ * same return trampoline (rethook), but entered from the function's ftrace
+ * call site straight, without the kprobe layer on top of ftrace
+ * (kprobe_ftrace_handler(), the per-CPU current kprobe, the kretprobe's
+ * pre-handler).  bench_decision measures both.  FTRACE_OPS_FL_PERMANENT, as
+ * kprobes' own ftrace_ops has: registering fails while ftrace is disabled
+ * (sysctl kernel.ftrace_enabled=0), where the probe would silently never
+ * run, and ftrace cannot be disabled while it is attached.  If fprobe
+ * cannot attach, the kretprobe is tried.
+ */
+static int badness_fentry(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
+			  struct pt_regs *regs, void *data)
+{
+	/* Non-zero: no exit handler for this call. */
+	return !badness_enter(data, regs);
+}
+
+static void badness_fexit(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
+			  struct pt_regs *regs, void *data)
+{
+	badness_leave(data, regs);
+}
+
+static struct fprobe badness_fp = {
+	.ops.flags = FTRACE_OPS_FL_PERMANENT,
+	.entry_handler = badness_fentry,
+	.exit_handler = badness_fexit,
+	.entry_data_size = sizeof(struct badness_call),
+};
+
+static int badness_attach_fprobe(void)
+{
+	/* register_fprobe_syms() sorts the array it is given: one here. */
+	const char *sym = badness_krp.kp.symbol_name;
+	int ret;
+
+	badness_fp.nr_maxactive = max_t(int, 16, 4 * num_possible_cpus());
+	ret = register_fprobe_syms(&badness_fp, &sym, 1);
+	if (ret)
+		pr_warn("cannot fprobe %s: %d, trying a kretprobe\n", sym, ret);
+	return ret;
+}
+
+static void badness_detach_fprobe(void)
+{
+	unregister_fprobe(&badness_fp);
+	if (badness_fp.nmissed)
+		pr_warn("missed calls: %s %lu\n", badness_krp.kp.symbol_name,
+			badness_fp.nmissed);
+}
+#else
+static int badness_attach_fprobe(void)
+{
+	return -EOPNOTSUPP;
+}
+
+static void badness_detach_fprobe(void)
+{
+}
+#endif
 
 /*
  * The oom_badness() probe is attached while the rule table wants it and
@@ -252,6 +328,46 @@ static bool badness_wanted;		/* badness_mutex */
 static unsigned long badness_unwanted_since;	/* badness_mutex; jiffies */
 static bool badness_open;		/* badness_mutex */
 static bool badness_attached;		/* badness_mutex */
+static bool badness_by_fprobe;		/* badness_mutex; if attached */
+
+/* Attach the cheapest probe this kernel has: fprobe, else the kretprobe. */
+static int badness_attach(void)
+{
+	int ret;
+
+	lockdep_assert_held(&badness_mutex);
+	badness_by_fprobe = !badness_attach_fprobe();
+	if (badness_by_fprobe) {
+		pr_info_once("%s probed by fprobe\n", badness_krp.kp.symbol_name);
+		return 0;
+	}
+	/* A kprobe is registered by name again after an unregister. */
+	badness_krp.kp.addr = NULL;
+	badness_krp.kp.flags = 0;
+	badness_krp.maxactive = max_t(int, 16, 4 * num_possible_cpus());
+	ret = register_kretprobe(&badness_krp);
+	if (ret) {
+		pr_err("cannot probe %s, bias not applied: %d\n",
+		       badness_krp.kp.symbol_name, ret);
+		return ret;
+	}
+	pr_info_once("%s probed by kretprobe\n", badness_krp.kp.symbol_name);
+	return 0;
+}
+
+/* Both wait for running handlers; pending returns are disarmed. */
+static void badness_detach(void)
+{
+	lockdep_assert_held(&badness_mutex);
+	if (badness_by_fprobe) {
+		badness_detach_fprobe();
+		return;
+	}
+	unregister_kretprobe(&badness_krp);
+	if (badness_krp.nmissed)
+		pr_warn("missed calls: %s %d\n", badness_krp.kp.symbol_name,
+			badness_krp.nmissed);
+}
 
 static int badness_sync(void)
 {
@@ -259,25 +375,14 @@ static int badness_sync(void)
 
 	lockdep_assert_held(&badness_mutex);
 	if (badness_open && badness_wanted && !badness_attached) {
-		/* A kprobe is registered by name again after an unregister. */
-		badness_krp.kp.addr = NULL;
-		badness_krp.kp.flags = 0;
-		badness_krp.maxactive = max_t(int, 16, 4 * num_possible_cpus());
-		ret = register_kretprobe(&badness_krp);
-		if (ret) {
-			pr_err("cannot probe %s, bias not applied: %d\n",
-			       badness_krp.kp.symbol_name, ret);
+		ret = badness_attach();
+		if (ret)
 			return ret;
-		}
 		badness_attached = true;
 	} else if (badness_attached &&
 		   (!badness_open || (!badness_wanted &&
 				      time_after_eq(jiffies, badness_unwanted_since + HZ)))) {
-		/* Waits for running handlers; pending returns are disarmed. */
-		unregister_kretprobe(&badness_krp);
-		if (badness_krp.nmissed)
-			pr_warn("missed calls: %s %d\n", badness_krp.kp.symbol_name,
-				badness_krp.nmissed);
+		badness_detach();
 		badness_attached = false;
 	}
 	return 0;

@@ -211,16 +211,23 @@ static long stable_oom_score(pid_t pid)
 	return score;
 }
 
+/* A hog of @mb MiB in p/a with its memory in place, and its score. */
+static void scored_hog(struct __test_metadata *_metadata, unsigned long mb,
+		       pid_t *a, long *base)
+{
+	*a = spawn_hog("p/a", mb);
+	ASSERT_LT(0, *a);
+	ASSERT_TRUE(filled("p/a", mb - 1));
+	*base = stable_oom_score(*a);
+	ASSERT_LE(0, *base);
+}
+
 TEST_F(bias, oom_score_shows_bias)
 {
 	long base, biased, lowest;
 	pid_t a;
 
-	a = spawn_hog("p/a", 16);
-	ASSERT_LT(0, a);
-	ASSERT_TRUE(filled("p/a", 15));
-	base = stable_oom_score(a);
-	ASSERT_LE(0, base);
+	scored_hog(_metadata, 16, &a, &base);
 
 	/*
 	 * A bias counts like oom_score_adj: +500 is +333 on the proc scale,
@@ -265,11 +272,7 @@ TEST_F(bias, oom_score_stays_in_range)
 	long base, small, top, bottom;
 	pid_t a;
 
-	a = spawn_hog("p/a", 32);
-	ASSERT_LT(0, a);
-	ASSERT_TRUE(filled("p/a", 31));
-	base = stable_oom_score(a);
-	ASSERT_LE(0, base);
+	scored_hog(_metadata, 32, &a, &base);
 
 	/* Far from the limits a bias moves the score as ever: 30 is +20. */
 	ASSERT_EQ(0, oomctl_rule("p/a", "bias=30"));
@@ -299,16 +302,26 @@ TEST_F(bias, oom_score_stays_in_range)
 	kill(a, SIGKILL);
 }
 
-/* Is oom_badness() probed?  (debugfs lists every registered kprobe.) */
+/*
+ * Is oom_badness() probed?  By a kretprobe, debugfs' kprobes/list has it;
+ * by fprobe (where the kernel has it), or a kprobe on its ftrace call site,
+ * tracefs' enabled_functions has it.
+ */
 static int badness_probed(void)
 {
-	char list[16384];
+	char list[65536];
+	int ret = 0;
 
 	mkdir("/sys/kernel/debug", 0755);
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 	if (read_text("/sys/kernel/debug/kprobes/list", list, sizeof(list)) < 0)
 		return -1;
-	return !!strstr(list, " oom_badness+0x");
+	ret |= !!strstr(list, " oom_badness+0x");
+	if (read_text("/sys/kernel/tracing/enabled_functions", list, sizeof(list)) < 0)
+		return -1;
+	ret |= !strncmp(list, "oom_badness ", 12) || strstr(list, "\noom_badness ");
+	return ret;
 }
 
 /* oom_badness() runs for every task an OOM scans: probed only for a bias. */
@@ -316,7 +329,7 @@ TEST_F(bias, probe_only_while_a_rule_has_bias)
 {
 	int i, probed = 1;
 
-	ASSERT_LE(0, badness_probed()) TH_LOG("no debugfs kprobes/list");
+	ASSERT_LE(0, badness_probed()) TH_LOG("no kprobes/list or enabled_functions");
 	EXPECT_EQ(0, badness_probed());
 	ASSERT_EQ(0, oomctl_rule("p/a", "policy=group"));
 	EXPECT_EQ(0, badness_probed());
@@ -332,6 +345,36 @@ TEST_F(bias, probe_only_while_a_rule_has_bias)
 	/* A bias on a cgroup that does not exist yet is no reason either. */
 	ASSERT_EQ(0, oomctl_rule("p/none", "bias=10"));
 	EXPECT_EQ(0, badness_probed());
+}
+
+/*
+ * While the probe is attached for a rule elsewhere, a task no biased rule
+ * covers keeps the kernel's score: the probe's entry finds no bias and
+ * leaves the return alone.  A bias on its parent then reaches it.
+ */
+TEST_F(bias, unbiased_task_keeps_its_score)
+{
+	long base;
+	pid_t a;
+
+	scored_hog(_metadata, 16, &a, &base);
+
+	ASSERT_EQ(0, oomctl_rule("p/b", "bias=1000"));
+	ASSERT_EQ(0, oomctl_rule("p/a", "policy=group"));
+	EXPECT_EQ(1, badness_probed());
+	EXPECT_LE(base - 4, proc_oom_score(a));
+	EXPECT_GE(base + 4, proc_oom_score(a));
+	EXPECT_EQ(0, oomctl_stat("bias_applied"));
+
+	/* The nearest rule (on p/a, no bias) still wins over one on p. */
+	ASSERT_EQ(0, oomctl_rule("p", "bias=-500"));
+	EXPECT_LE(base - 4, proc_oom_score(a));
+	EXPECT_GE(base + 4, proc_oom_score(a));
+	ASSERT_EQ(0, oomctl_write("rules", "-" T "/p/a"));
+	EXPECT_LE(base - 340, proc_oom_score(a));
+	EXPECT_GE(base - 326, proc_oom_score(a));
+	EXPECT_LE(1, oomctl_stat("bias_applied"));
+	kill(a, SIGKILL);
 }
 
 TEST_HARNESS_MAIN
