@@ -34,11 +34,14 @@
  * offset 0 shows the file again): the fastest of three passes of
  * SCORE_READS reads of a sleeper's, which the domain's rule biases, and
  * of the mother's, which no rule covers (the probe is attached, its entry
- * handler finds no bias and declines the return).  The difference between the fastest rounds of a variant
- * and of "not loaded" is the probe's cost per call, for a biased and for
- * an unbiased task.  The console log level is the caller's
- * business: the OOM report that out_of_memory() prints is inside the
- * measured time (run-bench keeps it off the serial console).
+ * handler finds no bias and declines the return).  The difference between
+ * the fastest rounds of a variant and of "not loaded" is the probe's cost
+ * per call, for a biased and for an unbiased task.  Which probe the module
+ * chose (fprobe or kretprobe) is read from tracefs' enabled_functions.
+ *
+ * The console log level is the caller's business: the OOM report that
+ * out_of_memory() prints is inside the measured time (run-bench keeps it
+ * off the serial console).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +68,7 @@ static const int rule_counts[] = { -1, 0, 1, 100, 256 };	/* -1: unloaded */
 
 static int hog_mb = HOG_MB;
 static int score_reads = SCORE_READS;
+static const char *probe;	/* the first time rules were written */
 
 static void hog(void)
 {
@@ -121,6 +125,28 @@ static char *rules_text(int nr)
 	return text;
 }
 
+/*
+ * Which probe the module put on oom_badness(), from tracefs' list of
+ * functions with ftrace hooks (both kinds go through ftrace here).
+ */
+static const char *probe_kind(void)
+{
+	static char list[65536];
+	char *line;
+
+	if (read_text(TRACEFS "/enabled_functions", list, sizeof(list)) < 0)
+		return "unknown (no enabled_functions)";
+	line = strstr(list, "oom_badness ");
+	if (!line)
+		return "none";
+	line[strcspn(line, "\n")] = '\0';
+	if (strstr(line, "fprobe"))
+		return "fprobe";
+	if (strstr(line, "kprobe"))
+		return "kretprobe";
+	return line;
+}
+
 static int set_module(int nr)
 {
 	int ret = bench_unload();
@@ -130,6 +156,8 @@ static int set_module(int nr)
 	ret = bench_load(NULL);
 	if (!ret && nr > 0)
 		ret = bench_rules(rules_text(nr));
+	if (!ret && nr > 0 && !probe)
+		probe = probe_kind();
 	return ret;
 }
 
@@ -373,7 +401,7 @@ int main(int argc, char **argv)
 			sleep_us(10000);
 		kill(m, SIGKILL);
 	}
-	printf("\n");
+	printf("\noom_badness() probe with biased rules: %s.\n\n", probe ?: "not seen");
 	trace_setup();
 	cg_kill_remove(BENCH_CG);
 	return bench_status();
