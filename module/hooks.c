@@ -433,46 +433,55 @@ int oomctl_hooks_init(void)
 		pr_err("tracepoint mark_victim not found\n");
 		return -ENOENT;
 	}
-	ret = tracepoint_probe_register(mark_victim_tp, probe_mark_victim, NULL);
+	ret = oomctl_fail_init(OOMCTL_INIT_TRACEPOINT) ?:
+	      tracepoint_probe_register(mark_victim_tp, probe_mark_victim, NULL);
 	if (ret) {
 		pr_err("cannot attach to tracepoint mark_victim: %d\n", ret);
 		return ret;
 	}
 
-	ret = register_oom_notifier(&oomctl_oom_nb);
+	ret = oomctl_fail_init(OOMCTL_INIT_NOTIFIER) ?:
+	      register_oom_notifier(&oomctl_oom_nb);
 	if (ret) {
 		pr_err("cannot register the OOM notifier: %d\n", ret);
 		goto err_tp;
 	}
 
-	ret = register_kprobe(&oom_start_kp);
+	ret = oomctl_fail_init(OOMCTL_INIT_OOM_START) ?:
+	      register_kprobe(&oom_start_kp);
 	if (ret) {
 		pr_err("cannot probe %s: %d\n", oom_start_kp.symbol_name, ret);
 		goto err_notifier;
 	}
 
-	mutex_lock(&badness_mutex);
-	badness_open = true;
-	ret = badness_sync();
-	if (ret)
-		badness_open = false;
-	mutex_unlock(&badness_mutex);
+	ret = oomctl_fail_init(OOMCTL_INIT_BADNESS);
+	if (!ret) {
+		mutex_lock(&badness_mutex);
+		badness_open = true;
+		ret = badness_sync();
+		if (ret)
+			badness_open = false;
+		mutex_unlock(&badness_mutex);
+	}
 	if (ret)
 		goto err_oom_start;
 
-	ret = register_kretprobe(&oom_group_krp);
+	ret = oomctl_fail_init(OOMCTL_INIT_OOM_GROUP) ?:
+	      register_kretprobe(&oom_group_krp);
 	if (ret) {
 		pr_err("cannot probe %s: %d\n", oom_group_krp.kp.symbol_name, ret);
 		goto err_badness;
 	}
 
-	ret = register_kprobe(&will_free_mem_kp);
+	ret = oomctl_fail_init(OOMCTL_INIT_WILL_FREE_MEM) ?:
+	      register_kprobe(&will_free_mem_kp);
 	if (ret) {
 		pr_err("cannot probe %s: %d\n", will_free_mem_kp.symbol_name, ret);
 		goto err_oom_group;
 	}
 
-	ret = register_kretprobe(&oom_kill_krp);
+	ret = oomctl_fail_init(OOMCTL_INIT_OOM_KILL) ?:
+	      register_kretprobe(&oom_kill_krp);
 	if (ret) {
 		pr_err("cannot probe %s: %d\n", oom_kill_krp.kp.symbol_name, ret);
 		goto err_will_free_mem;

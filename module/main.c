@@ -9,9 +9,18 @@
  * for its running callbacks; then the fallback killer finishes what was
  * queued and the event worker its last report; then the rule table,
  * after an RCU grace period, is freed; the sysfs directory goes last.
+ *
+ * A failed init undoes the steps done, in reverse.  The hooks are live
+ * before sysfs is set up, so an OOM during the load is handled, and its
+ * event told by the event worker; that worker sees the sysfs directory
+ * only once it is complete (sysfs.c), and is flushed before the event
+ * ring goes.  Every error path can be taken on purpose with the fail_init
+ * parameter.
  */
+#include <linux/err.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "oomctl.h"
@@ -109,17 +118,95 @@ module_param_named(rules, initial_rules, charp, 0);
 MODULE_PARM_DESC(rules,
 		 "Initial rules, separated by ';': \"/a policy=group;/b policy=process\"");
 
+/*
+ * fail_init=<step>[:<errno>]: a test knob.  The named init step fails with
+ * -errno (default -ENOMEM) instead of running, so that a test can take
+ * every error path of the init (test_init, on the debug kernel with
+ * kmemleak too) and see that it unwinds all that came before it.
+ *
+ * Always built in, not only in debug builds, on purpose: the error paths
+ * tested are those of the module users load, on the distro kernels, not
+ * those of a build made for the test.  It is no footgun: it is read only
+ * at load (mode 0: no file in /sys/module/oomctl/parameters/), it can do
+ * nothing but make that load fail, the way a real failure of that step
+ * would, and it says so in dmesg ("fail_init=... as asked").  An unknown
+ * step or an errno outside 1..4095 is refused with -EINVAL.
+ */
+static const char * const init_step_names[NR_OOMCTL_INIT_STEPS] = {
+	[OOMCTL_INIT_EVENTS] = "events",
+	[OOMCTL_INIT_KILL] = "kill",
+	[OOMCTL_INIT_RULES] = "rules",
+	[OOMCTL_INIT_TRACEPOINT] = "tracepoint",
+	[OOMCTL_INIT_NOTIFIER] = "notifier",
+	[OOMCTL_INIT_OOM_START] = "oom_start",
+	[OOMCTL_INIT_BADNESS] = "badness",
+	[OOMCTL_INIT_OOM_GROUP] = "oom_group",
+	[OOMCTL_INIT_WILL_FREE_MEM] = "will_free_mem",
+	[OOMCTL_INIT_OOM_KILL] = "oom_kill",
+	[OOMCTL_INIT_SYSFS_DIR] = "sysfs_dir",
+	[OOMCTL_INIT_SYSFS_FILES] = "sysfs_files",
+};
+
+/* Set at load only, before init runs; -1: no step fails. */
+static int fail_init_step = -1;
+static int fail_init_errno = ENOMEM;
+
+static int fail_init_set(const char *val, const struct kernel_param *kp)
+{
+	size_t len = strcspn(val, ":\n");
+	int step, err = ENOMEM;
+	char name[16];
+
+	if (len >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, val, len);
+	name[len] = '\0';
+	step = match_string(init_step_names, NR_OOMCTL_INIT_STEPS, name);
+	if (step < 0)
+		return -EINVAL;
+	if (val[len] == ':' &&
+	    (kstrtoint(val + len + 1, 10, &err) || err < 1 || err > MAX_ERRNO))
+		return -EINVAL;
+	fail_init_step = step;
+	fail_init_errno = err;
+	return 0;
+}
+
+static const struct kernel_param_ops fail_init_ops = {
+	.set = fail_init_set,
+};
+
+module_param_cb(fail_init, &fail_init_ops, NULL, 0);
+MODULE_PARM_DESC(fail_init,
+		 "Test knob: make init step <step> fail with <errno>: \"<step>[:<errno>]\"");
+
+/**
+ * oomctl_fail_init - is this init step to fail? (the fail_init parameter)
+ * @step: the step about to run
+ *
+ * Context: module init only.
+ * Return: 0 to go on, or the -errno the step is to fail with.
+ */
+int oomctl_fail_init(enum oomctl_init_step step)
+{
+	if (step != fail_init_step)
+		return 0;
+	pr_err("fail_init=%s:%d: failing this init step, as asked\n",
+	       init_step_names[step], fail_init_errno);
+	return -fail_init_errno;
+}
+
 static int __init oomctl_init(void)
 {
 	int ret;
 
-	ret = oomctl_events_init();
+	ret = oomctl_fail_init(OOMCTL_INIT_EVENTS) ?: oomctl_events_init();
 	if (ret)
 		return ret;
-	ret = oomctl_kill_init();
+	ret = oomctl_fail_init(OOMCTL_INIT_KILL) ?: oomctl_kill_init();
 	if (ret)
 		goto err_events;
-	ret = oomctl_rules_init(initial_rules);
+	ret = oomctl_fail_init(OOMCTL_INIT_RULES) ?: oomctl_rules_init(initial_rules);
 	if (ret)
 		goto err_kill;
 	ret = oomctl_hooks_init();

@@ -246,6 +246,25 @@ bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq,
 int oomctl_kill_init(void);
 void oomctl_kill_exit(void);
 
+/* main.c: the init steps a test can make fail (the fail_init parameter) */
+enum oomctl_init_step {
+	OOMCTL_INIT_EVENTS,
+	OOMCTL_INIT_KILL,
+	OOMCTL_INIT_RULES,
+	OOMCTL_INIT_TRACEPOINT,
+	OOMCTL_INIT_NOTIFIER,
+	OOMCTL_INIT_OOM_START,
+	OOMCTL_INIT_BADNESS,
+	OOMCTL_INIT_OOM_GROUP,
+	OOMCTL_INIT_WILL_FREE_MEM,
+	OOMCTL_INIT_OOM_KILL,
+	OOMCTL_INIT_SYSFS_DIR,
+	OOMCTL_INIT_SYSFS_FILES,
+	NR_OOMCTL_INIT_STEPS,
+};
+
+int oomctl_fail_init(enum oomctl_init_step step);
+
 /* hooks.c */
 int oomctl_hooks_init(void);
 void oomctl_hooks_exit(void);

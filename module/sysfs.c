@@ -288,34 +288,52 @@ static const struct attribute_group *oomctl_groups[] = {
 	NULL,
 };
 
-/* Set while /sys/kernel/oomctl/ exists: from init until exit. */
+/*
+ * /sys/kernel/oomctl/, set once it is complete (all its files created)
+ * and until exit.  The event worker, which may run as soon as the hooks
+ * are live (before this directory is set up, and while a failed init
+ * unwinds), reads it with smp_load_acquire(): it sees NULL or a complete
+ * directory, never one being created or freed.  It is cleared only after
+ * that worker has been flushed for good (oomctl_events_exit()).
+ */
 static struct kobject *oomctl_kobj;
 
 int oomctl_sysfs_init(void)
 {
+	struct kobject *kobj;
 	int ret;
 
-	oomctl_kobj = kobject_create_and_add("oomctl", kernel_kobj);
-	if (!oomctl_kobj)
+	ret = oomctl_fail_init(OOMCTL_INIT_SYSFS_DIR);
+	if (ret)
+		return ret;
+	kobj = kobject_create_and_add("oomctl", kernel_kobj);
+	if (!kobj)
 		return -ENOMEM;
-	ret = sysfs_create_groups(oomctl_kobj, oomctl_groups);
+	ret = oomctl_fail_init(OOMCTL_INIT_SYSFS_FILES) ?:
+	      sysfs_create_groups(kobj, oomctl_groups);
 	if (ret) {
-		kobject_put(oomctl_kobj);
-		oomctl_kobj = NULL;
+		/* Never published: nobody else has seen it. */
+		kobject_put(kobj);
 		return ret;
 	}
+	/* Pairs with the acquire in oomctl_sysfs_notify_events(). */
+	smp_store_release(&oomctl_kobj, kobj);
 	return 0;
 }
 
 /*
- * Wake poll()/select() waiters on events.  Process context.  Before the
- * directory exists (a failed init tells its decisions on the way out)
- * there is nobody to wake.
+ * Wake poll()/select() waiters on events.  Process context (the event
+ * worker).  Before the directory is complete (an OOM while the module
+ * loads, or a failed init telling its decisions on the way out) there is
+ * nobody to wake.
  */
 void oomctl_sysfs_notify_events(void)
 {
-	if (oomctl_kobj)
-		sysfs_notify(oomctl_kobj, NULL, "events");
+	/* Pairs with the release in oomctl_sysfs_init(): a complete kobject. */
+	struct kobject *kobj = smp_load_acquire(&oomctl_kobj);
+
+	if (kobj)
+		sysfs_notify(kobj, NULL, "events");
 }
 
 /*
@@ -336,6 +354,7 @@ void oomctl_sysfs_exit(void)
 	for (i = 0; i < NR_SNAPSHOTS; i++)
 		kvfree(snapshots[i].text);
 	memset(snapshots, 0, sizeof(snapshots));
+	/* After oomctl_events_exit(): no reader of oomctl_kobj is left. */
 	kobject_put(oomctl_kobj);
-	oomctl_kobj = NULL;
+	WRITE_ONCE(oomctl_kobj, NULL);
 }
