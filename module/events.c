@@ -241,12 +241,16 @@ static struct oomctl_event *event_of(u64 seq)
 /**
  * oomctl_event_victim - the kernel marked @task as an OOM victim
  * @task: the task
+ * @hooks_missed: oomctl's probes missed (some of) this kill (hooks.c)
  *
  * Counted in the current decision's event when the task carrying that
- * decision out marks its victim or a member of the cgroup it kills.
+ * decision out marks its victim or a member of the cgroup it kills; that
+ * event is then marked hooks=missed if @hooks_missed, and counted in
+ * stats/hooks_missed the first time.
  * Context: the mark_victim tracepoint (atomic, oom_lock held).
+ * Return: whether @task belongs to the current decision's event.
  */
-void oomctl_event_victim(struct task_struct *task)
+bool oomctl_event_victim(struct task_struct *task, bool hooks_missed)
 {
 	struct oomctl_event *ev;
 	unsigned long flags;
@@ -257,6 +261,10 @@ void oomctl_event_victim(struct task_struct *task)
 	if (ev && (task == cur_victim ||
 		   (ev->target_cgid && task_under(task, ev->target_cgid)))) {
 		ev->tasks_killed++;
+		if (hooks_missed && !ev->hooks_missed) {
+			ev->hooks_missed = true;
+			oomctl_count(OOMCTL_STAT_HOOKS_MISSED);
+		}
 		settle = note_change();
 	} else {
 		ev = NULL;
@@ -264,6 +272,7 @@ void oomctl_event_victim(struct task_struct *task)
 	spin_unlock_irqrestore(&event_lock, flags);
 	if (ev)
 		schedule_notify(settle);
+	return !!ev;
 }
 
 /**
@@ -333,13 +342,14 @@ void oomctl_event_add_killed(u64 seq, unsigned int n)
 static int format_event(char *buf, size_t size, const struct oomctl_event *ev)
 {
 	return scnprintf(buf, size,
-			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d narrowed=%d quiet=%s freed=%s\n",
+			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d narrowed=%d quiet=%s freed=%s hooks=%s\n",
 			 ev->seq, ev->time_ns, kind_names[ev->kind], ev->domain,
 			 ev->victim_pid, ev->victim_comm, ev->victim_cgroup,
 			 ev->victim_rss_kb, ev->rule, oomctl_policy_name(ev->policy),
 			 ev->bias, ev->target, mechanism_names[ev->mechanism],
 			 ev->tasks_killed, ev->dry_run, ev->narrowed,
-			 quiet_names[ev->quiet], freed_names[ev->freed]);
+			 quiet_names[ev->quiet], freed_names[ev->freed],
+			 ev->hooks_missed ? "missed" : "ok");
 }
 
 /* The dmesg line: what happened and why, for a person. */
@@ -348,7 +358,8 @@ static void print_event(const struct oomctl_event *ev)
 	bool target = strcmp(ev->target, "-");
 	bool domain = ev->kind == OOMCTL_OOM_MEMCG;
 
-	pr_info_ratelimited("%s%s kill%s%s after %s OOM%s%s: victim %d (%s), %u task%s%s%s%s, %s%s\n",
+	pr_info_ratelimited("%s%s%s kill%s%s after %s OOM%s%s: victim %d (%s), %u task%s%s%s%s, %s%s\n",
+			    ev->hooks_missed ? "probes missed it: " : "",
 			    ev->dry_run ? "dry run: would do " : "",
 			    oomctl_policy_name(ev->policy),
 			    target ? " of " : "", target ? ev->target : "",

@@ -48,8 +48,21 @@
  *   other global OOMs for the record, and ends the counting of the
  *   previous decision's kills (oomctl_event_oom_start()).
  *
+ * - A kprobe on oomctl_probe_canary(), a function of our own: tells
+ *   whether kprobes fire at all (oomctl_hooks_fault()).
+ *
  * Every hook body runs in atomic context with oom_lock held: nothing here
  * may sleep or allocate.
+ *
+ * Failing open.  If the probes stop firing, the kernel kills as it always
+ * does and no rule applies.  That happens when kprobes are disarmed for
+ * the whole system (/sys/kernel/debug/kprobes/enabled set to 0), when a
+ * probe is disabled or gone, and when a probe misses a hit (a kretprobe
+ * out of instances, a kprobe hit while another kprobe runs: nmissed).
+ * The mark_victim tracepoint, which is no kprobe, checks for each of
+ * these at every kill; a kill they hid from oomctl is counted in
+ * stats/hooks_missed and recorded with hooks=missed, and a warning is
+ * printed when this starts (again after a kill was seen whole).
  */
 #include <linux/cpumask.h>
 #include <linux/fprobe.h>
@@ -68,13 +81,41 @@
 #include "conftest.h"
 #include "oomctl.h"
 
+static const char *oomctl_hooks_fault(void);
+
+/*
+ * The task running the current global OOM, as the OOM notifier (no
+ * kprobe) saw it; reset when out_of_memory() begins (a kprobe).  It tells
+ * a global OOM from a memcg one where the kprobes missed the kill.
+ * Written and read under oom_lock; only compared, never dereferenced.
+ */
+static const struct task_struct *global_oom_task;
+
+/* Under oom_lock: a warning was printed, and no kill was seen whole since. */
+static bool hooks_failing;
+
 static void oomctl_note_victim(struct task_struct *task)
 {
+	const char *fault;
+
 	if (!oomctl_is_enabled())
 		return;
 	oomctl_count(OOMCTL_STAT_VICTIMS);
 	oomctl_count(OOMCTL_STAT_TASKS_KILLED);
-	oomctl_event_victim(task);
+	fault = oomctl_hooks_fault();
+	if (!fault) {
+		hooks_failing = false;
+		oomctl_event_victim(task, false);
+		return;
+	}
+	if (!hooks_failing) {
+		hooks_failing = true;
+		pr_warn_ratelimited("OOM kill not seen by oomctl's probes (%s): the kernel's own policy applied, no rule did\n",
+				    fault);
+	}
+	/* A member of a kill already recorded, or a kill of its own. */
+	if (!oomctl_event_victim(task, true))
+		oomctl_record_missed(task, READ_ONCE(global_oom_task) == current);
 }
 
 #ifdef OOMCTL_HAVE_MARK_VICTIM_TASK
@@ -110,6 +151,7 @@ static int oomctl_oom_notify(struct notifier_block *nb, unsigned long unused,
 {
 	if (oomctl_is_enabled())
 		oomctl_count(OOMCTL_STAT_GLOBAL_OOMS);
+	WRITE_ONCE(global_oom_task, current);
 	return NOTIFY_OK;
 }
 
@@ -302,6 +344,11 @@ static void badness_detach_fprobe(void)
 		pr_warn("missed calls: %s %lu\n", badness_krp.kp.symbol_name,
 			badness_fp.nmissed);
 }
+
+static unsigned long badness_fprobe_nmissed(void)
+{
+	return data_race(badness_fp.nmissed);
+}
 #else
 static int badness_attach_fprobe(void)
 {
@@ -310,6 +357,11 @@ static int badness_attach_fprobe(void)
 
 static void badness_detach_fprobe(void)
 {
+}
+
+static unsigned long badness_fprobe_nmissed(void)
+{
+	return 0;
 }
 #endif
 
@@ -329,6 +381,7 @@ static unsigned long badness_unwanted_since;	/* badness_mutex; jiffies */
 static bool badness_open;		/* badness_mutex */
 static bool badness_attached;		/* badness_mutex */
 static bool badness_by_fprobe;		/* badness_mutex; if attached */
+static bool badness_failed;		/* badness_mutex: told in dmesg */
 
 /* Attach the cheapest probe this kernel has: fprobe, else the kretprobe. */
 static int badness_attach(void)
@@ -347,10 +400,17 @@ static int badness_attach(void)
 	badness_krp.maxactive = max_t(int, 16, 4 * num_possible_cpus());
 	ret = register_kretprobe(&badness_krp);
 	if (ret) {
-		pr_err("cannot probe %s, bias not applied: %d\n",
-		       badness_krp.kp.symbol_name, ret);
+		/* Tried again each second: told once until it works. */
+		if (!badness_failed)
+			pr_err("cannot probe %s, bias not applied: %d\n",
+			       badness_krp.kp.symbol_name, ret);
+		badness_failed = true;
 		return ret;
 	}
+	if (badness_failed)
+		pr_info("%s probed, bias applied again\n",
+			badness_krp.kp.symbol_name);
+	badness_failed = false;
 	pr_info_once("%s probed by kretprobe\n", badness_krp.kp.symbol_name);
 	return 0;
 }
@@ -411,6 +471,7 @@ static int oom_start(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct oom_control *oc = (void *)regs_get_kernel_argument(regs, 0);
 
+	WRITE_ONCE(global_oom_task, NULL);	/* the notifier comes next */
 	oomctl_note_oom_start(oc->order == -1);
 	oomctl_event_oom_start();
 	return 0;
@@ -420,6 +481,75 @@ static struct kprobe oom_start_kp = {
 	.symbol_name = "out_of_memory",
 	.pre_handler = oom_start,
 };
+
+/*
+ * Do kprobes fire at all?  Disarming them for the whole system
+ * (/sys/kernel/debug/kprobes/enabled 0, or kprobes' ftrace ops killed)
+ * sets no flag a module can read, so oomctl keeps a kprobe of its own on
+ * oomctl_probe_canary() and calls it: if the handler did not run, neither
+ * do the others.  The barrier() keeps the call from being optimized away.
+ */
+static atomic_t canary_hits = ATOMIC_INIT(0);
+
+static noinline void oomctl_probe_canary(void)
+{
+	barrier();
+}
+
+static int canary_hit(struct kprobe *kp, struct pt_regs *regs)
+{
+	atomic_inc(&canary_hits);
+	return 0;
+}
+
+static struct kprobe canary_kp = {
+	.pre_handler = canary_hit,
+};
+
+static bool kprobes_fire(void)
+{
+	int hits = atomic_read(&canary_hits);
+
+	oomctl_probe_canary();
+	return atomic_read(&canary_hits) != hits;
+}
+
+/* Hits the probes that decide a kill have missed since they were attached. */
+static unsigned long hooks_nmissed(void)
+{
+	/* Read without a lock: a late count is seen at the next kill. */
+	return data_race(oom_start_kp.nmissed + will_free_mem_kp.nmissed +
+			 oom_group_krp.kp.nmissed + oom_group_krp.nmissed +
+			 oom_kill_krp.kp.nmissed + oom_kill_krp.nmissed +
+			 badness_krp.kp.nmissed + badness_krp.nmissed) +
+	       badness_fprobe_nmissed();
+}
+
+/* hooks_nmissed() at the last kill.  Under oom_lock. */
+static unsigned long hooks_nmissed_seen;
+
+/*
+ * Is the kill being carried out (the mark_victim tracepoint, under
+ * oom_lock) hidden from oomctl's probes?  Returns why, or NULL if not.
+ * The bias probe's misses count too: the victim may have been chosen
+ * without its bias.  Its counts start again at 0 each time it is
+ * attached, so only a rise counts.
+ */
+static const char *oomctl_hooks_fault(void)
+{
+	unsigned long nmissed = hooks_nmissed();
+	bool missed = nmissed > hooks_nmissed_seen;
+
+	hooks_nmissed_seen = nmissed;
+	if (!kprobes_fire())
+		return "kprobes are disarmed, see /sys/kernel/debug/kprobes/enabled";
+	if (kprobe_disabled(&oom_start_kp) || kprobe_disabled(&will_free_mem_kp) ||
+	    kprobe_disabled(&oom_group_krp.kp) || kprobe_disabled(&oom_kill_krp.kp))
+		return "a probe is disabled";
+	if (missed)
+		return "a probe missed a hit";
+	return NULL;
+}
 
 int oomctl_hooks_init(void)
 {
@@ -454,6 +584,15 @@ int oomctl_hooks_init(void)
 		goto err_notifier;
 	}
 
+	canary_kp.addr = (kprobe_opcode_t *)oomctl_probe_canary;
+	ret = oomctl_fail_init(OOMCTL_INIT_CANARY) ?: register_kprobe(&canary_kp);
+	if (ret) {
+		pr_err("cannot probe oomctl_probe_canary: %d\n", ret);
+		goto err_oom_start;
+	}
+	if (!kprobes_fire())
+		pr_warn("kprobes are disarmed (/sys/kernel/debug/kprobes/enabled): no rule applies until they are armed\n");
+
 	ret = oomctl_fail_init(OOMCTL_INIT_BADNESS);
 	if (!ret) {
 		mutex_lock(&badness_mutex);
@@ -464,7 +603,7 @@ int oomctl_hooks_init(void)
 		mutex_unlock(&badness_mutex);
 	}
 	if (ret)
-		goto err_oom_start;
+		goto err_canary;
 
 	ret = oomctl_fail_init(OOMCTL_INIT_OOM_GROUP) ?:
 	      register_kretprobe(&oom_group_krp);
@@ -497,6 +636,8 @@ err_badness:
 	badness_open = false;
 	badness_sync();
 	mutex_unlock(&badness_mutex);
+err_canary:
+	unregister_kprobe(&canary_kp);
 err_oom_start:
 	unregister_kprobe(&oom_start_kp);
 err_notifier:
@@ -524,6 +665,7 @@ void oomctl_hooks_exit(void)
 	badness_open = false;
 	badness_sync();
 	mutex_unlock(&badness_mutex);
+	unregister_kprobe(&canary_kp);
 	unregister_kprobe(&oom_start_kp);
 	if (oom_group_krp.nmissed)
 		pr_warn("missed calls: %s %d\n", oom_group_krp.kp.symbol_name,

@@ -139,6 +139,7 @@ static const char * const init_step_names[NR_OOMCTL_INIT_STEPS] = {
 	[OOMCTL_INIT_TRACEPOINT] = "tracepoint",
 	[OOMCTL_INIT_NOTIFIER] = "notifier",
 	[OOMCTL_INIT_OOM_START] = "oom_start",
+	[OOMCTL_INIT_CANARY] = "canary",
 	[OOMCTL_INIT_BADNESS] = "badness",
 	[OOMCTL_INIT_OOM_GROUP] = "oom_group",
 	[OOMCTL_INIT_WILL_FREE_MEM] = "will_free_mem",

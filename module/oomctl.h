@@ -124,6 +124,7 @@ enum oomctl_stat {
 	OOMCTL_STAT_QUIET_KILLS,
 	OOMCTL_STAT_QUIET_DECLINED,
 	OOMCTL_STAT_QUIET_LINGERING,
+	OOMCTL_STAT_HOOKS_MISSED,
 	NR_OOMCTL_STATS,
 };
 
@@ -156,6 +157,7 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 int oomctl_bias_of(struct task_struct *p);
 long oomctl_bias_badness(long points, int bias, unsigned long totalpages);
 void oomctl_note_oom_start(bool sysrq);
+void oomctl_record_missed(struct task_struct *victim, bool global);
 
 /* rules.c */
 enum oomctl_oom_kind {
@@ -187,6 +189,7 @@ struct oomctl_event {
 	int bias;			/* of the matching rule */
 	bool dry_run;
 	bool narrowed;			/* target narrowed to the OOM domain */
+	bool hooks_missed;		/* oomctl's probes missed this kill */
 	pid_t victim_pid;		/* its process (thread group) */
 	unsigned int tasks_killed;
 	unsigned long victim_rss_kb;
@@ -223,7 +226,7 @@ struct oomctl_event *oomctl_event_start(unsigned long *flags);
 void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
 			 unsigned long flags);
 void oomctl_event_copy_path(char *dst, struct cgroup *cgrp);
-void oomctl_event_victim(struct task_struct *task);
+bool oomctl_event_victim(struct task_struct *task, bool hooks_missed);
 void oomctl_event_oom_start(void);
 void oomctl_event_sanitize(char *s);
 void oomctl_event_add_killed(u64 seq, unsigned int n);
@@ -254,6 +257,7 @@ enum oomctl_init_step {
 	OOMCTL_INIT_TRACEPOINT,
 	OOMCTL_INIT_NOTIFIER,
 	OOMCTL_INIT_OOM_START,
+	OOMCTL_INIT_CANARY,
 	OOMCTL_INIT_BADNESS,
 	OOMCTL_INIT_OOM_GROUP,
 	OOMCTL_INIT_WILL_FREE_MEM,

@@ -224,16 +224,30 @@ static unsigned long rss_kb(struct task_struct *task)
 	return pages << (PAGE_SHIFT - 10);
 }
 
+/* The kind of the OOM the current task runs, @oom_domain its domain or NULL. */
+static enum oomctl_oom_kind oom_kind(struct mem_cgroup *oom_domain)
+{
+	if (oom_domain)
+		return OOMCTL_OOM_MEMCG;
+	if (READ_ONCE(sysrq_oom_task) == current)
+		return OOMCTL_OOM_SYSRQ;
+	return OOMCTL_OOM_GLOBAL;
+}
+
 /*
  * Take an event slot for a decision about @victim and fill in what every
- * decision records: the OOM, the victim and the rule that matched (in
- * @match; its fields are valid under the caller's RCU read lock).  Counts
- * the OOM kind and the policy.  Returns with event_lock held: the caller
- * fills in the outcome and commits.
+ * decision records: the OOM (of @kind, in @oom_domain: NULL for a global
+ * OOM, or a memcg OOM whose domain is not known), the victim and the rule
+ * that matched (in @match; its fields are valid under the caller's RCU
+ * read lock).  If oomctl's probes @missed the kill, the kernel's policy
+ * is what applied, whatever the rule says.  Counts the OOM kind and the
+ * policy.  Returns with event_lock held: the caller fills in the outcome
+ * and commits.
  */
 static struct oomctl_event *decision_start(struct task_struct *victim,
+					   enum oomctl_oom_kind kind,
 					   struct mem_cgroup *oom_domain,
-					   unsigned long rss,
+					   unsigned long rss, bool missed,
 					   struct oomctl_match *match,
 					   unsigned long *flags)
 {
@@ -246,12 +260,7 @@ static struct oomctl_event *decision_start(struct task_struct *victim,
 	ev->dry_run = READ_ONCE(oomctl_dry_run);
 	memcpy(ev->victim_comm, victim->comm, sizeof(ev->victim_comm));
 	ev->victim_comm[sizeof(ev->victim_comm) - 1] = '\0';
-	if (oom_domain)
-		ev->kind = OOMCTL_OOM_MEMCG;
-	else if (READ_ONCE(sysrq_oom_task) == current)
-		ev->kind = OOMCTL_OOM_SYSRQ;
-	else
-		ev->kind = OOMCTL_OOM_GLOBAL;
+	ev->kind = kind;
 	oomctl_count(kind_stats[ev->kind]);
 
 	if (oomctl_rules_lookup(leaf, match)) {
@@ -263,13 +272,19 @@ static struct oomctl_event *decision_start(struct task_struct *victim,
 		match->kill = OOMCTL_KILL_QUIET;
 		strscpy(ev->rule, "-", sizeof(ev->rule));
 	}
+	if (missed) {
+		ev->policy = OOMCTL_POLICY_KERNEL;
+		ev->hooks_missed = true;
+		oomctl_count(OOMCTL_STAT_HOOKS_MISSED);
+	}
 	oomctl_count(policy_stats[ev->policy]);
 
 	oomctl_event_copy_path(ev->victim_cgroup, leaf);
 	if (oom_domain)
 		oomctl_event_copy_path(ev->domain, oom_domain->css.cgroup);
 	else
-		strscpy(ev->domain, "/", sizeof(ev->domain));
+		strscpy(ev->domain, kind == OOMCTL_OOM_MEMCG ? "-" : "/",
+			sizeof(ev->domain));
 	return ev;
 }
 
@@ -351,7 +366,8 @@ void oomctl_victim_check(struct task_struct *task)
 	pending.quiet = oomctl_quiet_kill(task);
 	if (pending.quiet == OOMCTL_QUIET_YES) {
 		pending.killed = true;
-		ev = decision_start(task, pending.oom_domain, pending.rss,
+		ev = decision_start(task, oom_kind(pending.oom_domain),
+				    pending.oom_domain, pending.rss, false,
 				    &match, &flags);
 		ev->mechanism = OOMCTL_MECH_QUIET;
 		ev->quiet = OOMCTL_QUIET_YES;
@@ -419,7 +435,8 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 	}
 
 	rcu_read_lock();
-	ev = decision_start(victim, oom_domain, rss_kb(victim), &match, &flags);
+	ev = decision_start(victim, oom_kind(oom_domain), oom_domain,
+			    rss_kb(victim), false, &match, &flags);
 	ev->quiet = quiet;
 	dry_run = ev->dry_run;
 	leaf = task_dfl_cgroup(victim);
@@ -469,6 +486,65 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 		oomctl_count(OOMCTL_STAT_FALLBACK_DROPPED);
 	rcu_read_unlock();
 	return result;
+}
+
+/*
+ * The memcg the kernel kills whole with @victim (memory.oom.group), as far
+ * as it can be told without the OOM domain: the highest ancestor of the
+ * victim's memcg, below the root, that has it set.  Under RCU.
+ */
+static struct mem_cgroup *kernel_oom_group(struct task_struct *victim)
+{
+	struct mem_cgroup *memcg, *group = NULL;
+
+	for (memcg = mem_cgroup_from_task(victim); memcg && memcg->css.parent;
+	     memcg = parent_mem_cgroup(memcg)) {
+		if (READ_ONCE(memcg->oom_group))
+			group = memcg;
+	}
+	return group;
+}
+
+/**
+ * oomctl_record_missed - record a kill oomctl's probes did not see
+ * @victim: the task the kernel marked, outside any recorded decision
+ * @global: the OOM notifier saw a global OOM in this task
+ *
+ * The kernel killed @victim its own way, memory.oom.group and all; no
+ * rule was applied.  The event says so (hooks=missed, policy=kernel, and
+ * the rule that should have applied), so that the record and the
+ * counters add up.  Its target is the kernel's own group kill, so that
+ * its members are counted in the event.  A memcg OOM's domain is not
+ * known ("-").
+ *
+ * Context: the mark_victim tracepoint (atomic, oom_lock held).
+ */
+void oomctl_record_missed(struct task_struct *victim, bool global)
+{
+	struct oomctl_match match = { };
+	struct mem_cgroup *group;
+	struct oomctl_event *ev;
+	unsigned long flags, rss;
+	struct mm_struct *mm;
+
+	/*
+	 * Not rss_kb(): the caller may hold task_lock(victim).  The mm the
+	 * kernel has just marked as the OOM's is pinned (mmgrab()).
+	 */
+	mm = READ_ONCE(victim->signal->oom_mm);
+	rss = mm ? get_mm_rss(mm) << (PAGE_SHIFT - 10) : 0;
+	rcu_read_lock();
+	ev = decision_start(victim, global ? oom_kind(NULL) : OOMCTL_OOM_MEMCG,
+			    NULL, rss, true, &match, &flags);
+	group = kernel_oom_group(victim);
+	if (group) {
+		ev->mechanism = OOMCTL_MECH_KERNEL;
+		ev->target_cgid = cgroup_id(group->css.cgroup);
+	}
+	oomctl_event_copy_path(ev->target, group ? group->css.cgroup : NULL);
+	ev->tasks_killed = 1;
+	oomctl_event_commit(ev, victim, flags);
+	rcu_read_unlock();
 }
 
 /**

@@ -56,6 +56,7 @@ OOMCTL_STAT_ATTR(events_dropped, OOMCTL_STAT_EVENTS_DROPPED);
 OOMCTL_STAT_ATTR(quiet_kills, OOMCTL_STAT_QUIET_KILLS);
 OOMCTL_STAT_ATTR(quiet_declined, OOMCTL_STAT_QUIET_DECLINED);
 OOMCTL_STAT_ATTR(quiet_lingering, OOMCTL_STAT_QUIET_LINGERING);
+OOMCTL_STAT_ATTR(hooks_missed, OOMCTL_STAT_HOOKS_MISSED);
 
 static struct attribute *stats_attrs[] = {
 	&stat_attr_global_ooms.attr.attr,
@@ -78,6 +79,7 @@ static struct attribute *stats_attrs[] = {
 	&stat_attr_quiet_kills.attr.attr,
 	&stat_attr_quiet_declined.attr.attr,
 	&stat_attr_quiet_lingering.attr.attr,
+	&stat_attr_hooks_missed.attr.attr,
 	NULL,
 };
 

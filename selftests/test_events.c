@@ -178,7 +178,7 @@ TEST_F(events, counters_add_up)
 		{ "victims", 1 + 1 + 2 + 2 + 1 }, { "tasks_killed", 7 },
 		{ "fallback_kills", 0 }, { "events_dropped", 0 },
 		{ "quiet_kills", 1 }, { "quiet_declined", 0 },
-		{ "quiet_lingering", 0 },
+		{ "quiet_lingering", 0 }, { "hooks_missed", 0 },
 	};
 	const char *last;
 	char buf[64];

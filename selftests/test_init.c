@@ -21,13 +21,13 @@
 /* Every step of fail_init, in the order init takes them. */
 static const char * const steps[] = {
 	"events", "kill", "rules", "tracepoint", "notifier", "oom_start",
-	"badness", "oom_group", "will_free_mem", "oom_kill",
+	"canary", "badness", "oom_group", "will_free_mem", "oom_kill",
 	"sysfs_dir", "sysfs_files",
 };
 
 /* The functions oomctl probes; none may stay probed after a failed load. */
 static const char * const probed[] = {
-	"out_of_memory", "oom_badness",
+	"out_of_memory", "oomctl_probe_canary", "oom_badness",
 	"mem_cgroup_get_oom_group", "task_will_free_mem", "oom_kill_process",
 };
 
@@ -111,6 +111,7 @@ TEST_F(init, every_step_fails_cleanly)
 	/* Without the knob, the same load works. */
 	ASSERT_EQ(0, oomctl_load(self->rules));
 	EXPECT_TRUE(oomctl_loaded());
+	EXPECT_LE(0, oomctl_stat("hooks_missed"));
 	ASSERT_EQ(0, oomctl_unload());
 }
 

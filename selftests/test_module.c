@@ -193,7 +193,7 @@ static const char * const all_files[] = {
 	"stats/group_kills", "stats/fallback_kills", "stats/fallback_tasks",
 	"stats/fallback_dropped", "stats/tasks_killed", "stats/sysrq_kills",
 	"stats/bias_applied", "stats/events_dropped", "stats/quiet_kills",
-	"stats/quiet_declined", "stats/quiet_lingering",
+	"stats/quiet_declined", "stats/quiet_lingering", "stats/hooks_missed",
 };
 
 /* Entries in a directory, "." and ".." aside. */

@@ -284,7 +284,7 @@ TEST_F(policy, subtree_narrowed_to_domain)
 			      "2 tasks (narrowed to the OOM domain), rule /oomctl-test"));
 	ASSERT_LT(0, oomctl_read("events", events, sizeof(events)));
 	EXPECT_NE(NULL, strstr(events, " target=/oomctl-test/app/job "));
-	EXPECT_NE(NULL, strstr(events, " narrowed=1 quiet=no freed=-\n"));
+	EXPECT_NE(NULL, strstr(events, " narrowed=1 quiet=no freed=- hooks=ok\n"));
 }
 
 /* No memory controller on the leaves: the fallback killer does the group. */
