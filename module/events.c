@@ -19,7 +19,8 @@
  *
  * event_lock protects the ring, next_seq, the cur_* fields and
  * notify_first.  It is taken from the OOM path and from workers, so with
- * IRQs off.
+ * IRQs off, and by readers of the events file, for the copy of one slot
+ * at a time (oomctl_events_read()): nobody formats or allocates under it.
  */
 #include <linux/cgroup.h>
 #include <linux/kernfs.h>
@@ -238,6 +239,12 @@ static struct oomctl_event *event_of(u64 seq)
 	return seq && ev->seq == seq ? ev : NULL;
 }
 
+/* Called with event_lock held: the oldest event still in the ring. */
+static u64 oldest_seq(void)
+{
+	return next_seq > oomctl_events_max ? next_seq - oomctl_events_max : 1;
+}
+
 /**
  * oomctl_event_victim - the kernel marked @task as an OOM victim
  * @task: the task
@@ -379,7 +386,6 @@ static void notify_events(struct work_struct *work)
 {
 	static struct oomctl_event ev;	/* one notify_work runs at a time */
 	unsigned long flags;
-	u64 oldest;
 
 	spin_lock_irqsave(&event_lock, flags);
 	notify_first = 0;
@@ -391,8 +397,7 @@ static void notify_events(struct work_struct *work)
 			break;
 		}
 		/* Events overwritten before we got to them are not told. */
-		oldest = next_seq > oomctl_events_max ? next_seq - oomctl_events_max : 1;
-		reported_seq = max(reported_seq + 1, oldest);
+		reported_seq = max(reported_seq + 1, oldest_seq());
 		ev = *event_of(reported_seq);
 		spin_unlock_irqrestore(&event_lock, flags);
 		print_event(&ev);
@@ -400,63 +405,93 @@ static void notify_events(struct work_struct *work)
 	oomctl_sysfs_notify_events();
 }
 
-/* Called with event_lock held: events in the ring. */
-static unsigned int nr_events(void)
-{
-	return min_t(u64, next_seq - 1, oomctl_events_max);
-}
+/*
+ * A reader's place in the events file, kept per open file (sysfs.c keeps
+ * it in the kernfs open file): the sequence number of the next event to
+ * return, and how many bytes of that event's line it has returned.  A
+ * line is shorter than 1 << CURSOR_LINE_BITS, and a sequence number
+ * needs far fewer than the remaining bits of an unsigned long (the module
+ * is built for x86_64 only).
+ */
+#define CURSOR_LINE_BITS	11
+#define CURSOR_LINE_MASK	((1UL << CURSOR_LINE_BITS) - 1)
+static_assert(EVENT_LINE_MAX <= CURSOR_LINE_MASK + 1);
+static_assert(BITS_PER_LONG == 64);
+
+/* One event copied out of the ring, and its line. */
+struct event_line {
+	struct oomctl_event ev;
+	char text[EVENT_LINE_MAX];
+};
 
 /**
- * oomctl_events_render - the events file's text: oldest event first
- * @len: set to the text's length
+ * oomctl_events_read - the events file's next bytes for one reader
+ * @cursor: the reader's place, 0 for the start (the oldest event kept)
+ * @buf: where to put them
+ * @count: room in @buf
  *
- * Lines are formatted into a buffer with room for the longest possible
- * line per event, then copied into one of the text's own size, which is
- * what a reader's snapshot keeps.
+ * Copies the events from @cursor on, oldest first, one slot at a time
+ * under event_lock, and formats each line with the lock dropped: the OOM
+ * path waits at most for one slot's memcpy, never for formatting, and one
+ * read costs at most @count bytes' worth of events (a page), however
+ * full the ring.  A read returns whole lines, each one consistent copy
+ * of its event; the lines of one reader are its events in order, those
+ * overwritten before the reader got to them left out (the sequence
+ * numbers show the gap).  Only a @buf shorter than a line (at most
+ * EVENT_LINE_MAX bytes) ends within one; the next read returns the rest
+ * from a fresh copy of the event, in which tasks_killed= or freed= may
+ * have changed (a line that got shorter than what was returned of it
+ * just ends with its newline, and so does one whose event was
+ * overwritten meanwhile).
  *
- * Context: process.
- * Return: the text (kvfree() it), or NULL when out of memory.
+ * Context: process; may sleep (one small GFP_KERNEL allocation).
+ * Return: bytes copied (0 at the newest event), or -ENOMEM.
  */
-char *oomctl_events_render(size_t *len)
+ssize_t oomctl_events_read(unsigned long *cursor, char *buf, size_t count)
 {
-	struct oomctl_event *ev;
+	u64 seq = *cursor >> CURSOR_LINE_BITS;
+	size_t skip = *cursor & CURSOR_LINE_MASK, done = 0, n;
+	struct event_line *line;
 	unsigned long flags;
-	unsigned int nr;
-	size_t size;
-	char *buf, *text;
-	u64 seq;
+	int len;
 
-	spin_lock_irqsave(&event_lock, flags);
-	nr = nr_events();
-	spin_unlock_irqrestore(&event_lock, flags);
-	for (;;) {
-		size = (size_t)nr * EVENT_LINE_MAX + 1;
-		buf = kvmalloc(size, GFP_KERNEL);
-		if (!buf)
-			return NULL;
+	line = kmalloc(sizeof(*line), GFP_KERNEL);
+	if (!line)
+		return -ENOMEM;
+	while (done < count) {
 		spin_lock_irqsave(&event_lock, flags);
-		if (nr_events() <= nr)
+		if (seq < oldest_seq()) {
+			/* Overwritten before this reader got to it. */
+			if (skip)
+				buf[done++] = '\n';	/* end the line cut short */
+			seq = oldest_seq();
+			skip = 0;
+		}
+		if (seq >= next_seq) {
+			spin_unlock_irqrestore(&event_lock, flags);
 			break;
-		/* More events came in meanwhile: make room for them. */
-		nr = nr_events();
+		}
+		line->ev = *event_of(seq);
 		spin_unlock_irqrestore(&event_lock, flags);
-		kvfree(buf);
-	}
-	*len = 0;
-	for (seq = next_seq - nr_events(); seq < next_seq; seq++) {
-		ev = event_of(seq);
-		if (ev)
-			*len += format_event(buf + *len, size - *len, ev);
-	}
-	spin_unlock_irqrestore(&event_lock, flags);
 
-	text = kvmalloc(*len + 1, GFP_KERNEL);
-	if (text) {
-		memcpy(text, buf, *len);
-		text[*len] = '\0';
+		len = format_event(line->text, sizeof(line->text), &line->ev);
+		/* Whole lines, unless one is longer than @buf. */
+		if (!skip && done && len > count - done)
+			break;
+		/* The line got shorter: end it, with its newline. */
+		skip = min_t(size_t, skip, len - 1);
+		n = min_t(size_t, len - skip, count - done);
+		memcpy(buf + done, line->text + skip, n);
+		done += n;
+		skip += n;
+		if (skip < len)
+			break;		/* @buf is full within the line */
+		skip = 0;
+		seq++;
 	}
-	kvfree(buf);
-	return text;
+	kfree(line);
+	*cursor = (unsigned long)seq << CURSOR_LINE_BITS | skip;
+	return done;
 }
 
 int oomctl_events_init(void)

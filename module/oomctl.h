@@ -232,7 +232,7 @@ void oomctl_event_sanitize(char *s);
 void oomctl_event_add_killed(u64 seq, unsigned int n);
 void oomctl_event_quiet_raced(u64 seq);
 void oomctl_event_freed(u64 seq, enum oomctl_freed freed);
-char *oomctl_events_render(size_t *len);
+ssize_t oomctl_events_read(unsigned long *cursor, char *buf, size_t count);
 int oomctl_events_init(void);
 void oomctl_events_exit(void);
 

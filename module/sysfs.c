@@ -23,9 +23,11 @@
  */
 #include <linux/capability.h>
 #include <linux/kernel.h>
+#include <linux/kernfs.h>
 #include <linux/kobject.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
@@ -149,81 +151,105 @@ static ssize_t default_policy_store(struct kobject *kobj,
 
 /*
  * rules and events are binary attributes, so that they can be longer than
- * a page; sysfs then hands us one read() at a time, a page at most.  So
- * that a reader sees one consistent text however many read() calls it
- * takes, a read at offset 0 renders the text once and keeps it for that
- * open file; the same file's later reads continue from that copy, and the
- * read that finds its end frees it.  A few copies are kept for readers
- * that stop short (the least recently read is dropped first, all are
- * freed at unload); a read at an offset past 0 that finds no copy of its
- * own renders the text afresh.
+ * a page; sysfs hands us one read() at a time, a page at most.  What a
+ * reader needs between its reads lives in its kernfs open file, in
+ * of->priv: sysfs leaves that to the attribute, kernfs zeroes it at open
+ * and frees the open file at close, and of->mutex serializes the reads
+ * and writes of one open file.  sysfs gives a binary attribute no release
+ * callback, so of->priv holds a number, never memory that would need
+ * freeing when a reader stops short: a reader costs nothing between its
+ * reads, and any number of opens by any user disturb no other reader.
  *
- * snapshot_lock protects snapshots[] and is taken before rules_mutex.
+ * events: of->priv is the reader's cursor in the ring (events.c); a read
+ * formats only the lines it returns, a page's worth at most.
+ *
+ * rules: of->priv is the generation of the rendering the reader is in.
+ * A read at offset 0 (or an open file's first read) takes the table's
+ * current rendering; that open file's later reads continue in it, so that
+ * however small its reads, a reader sees the table as it was at its read
+ * at offset 0, whatever changes meanwhile.  Renderings are shared: a read
+ * at offset 0 renders the table, and keeps the new text as a new
+ * generation only if it differs from the newest kept (rendering under
+ * rules_text_lock keeps them in order), so that while the table stays as
+ * it is, reads and opens by any user push no rendering out.  The last
+ * RULES_KEPT renderings are kept, until unload at most (RULES_KEPT times
+ * max_rules lines at worst).  A reader whose rendering was pushed out
+ * (RULES_KEPT newer ones were made since its read at offset 0) gets
+ * -ESTALE, never a text spliced from two tables, and may read again from
+ * offset 0.
+ *
+ * rules_text_lock protects rules_texts[] and rules_gen and is taken
+ * before rules_mutex (rules.c).
  */
-#define NR_SNAPSHOTS 8
+#define RULES_KEPT	4
 
-typedef char *(*render_fn)(size_t *len);
-
-struct read_snapshot {
-	const struct file *file;	/* compared only */
-	render_fn render;
-	char *text;
+struct rules_text {
+	u64 gen;		/* 1, 2, ...; 0: an empty slot */
 	size_t len;
-	unsigned long last_read;
+	char *text;
 };
 
-static DEFINE_MUTEX(snapshot_lock);
-static struct read_snapshot snapshots[NR_SNAPSHOTS];	/* snapshot_lock */
-static unsigned long snapshot_clock;			/* snapshot_lock */
+static DEFINE_MUTEX(rules_text_lock);
+/* Generation g, while kept, is in slot g % RULES_KEPT. */
+static struct rules_text rules_texts[RULES_KEPT];	/* rules_text_lock */
+static u64 rules_gen;			/* rules_text_lock; the newest kept */
 
-static ssize_t snapshot_read(struct file *file, render_fn render, char *buf,
-			     loff_t off, size_t count)
+static struct kernfs_open_file *oomctl_of(struct file *file)
 {
-	struct read_snapshot *s = NULL, *oldest = &snapshots[0];
-	ssize_t ret = 0;
-	unsigned int i;
+	return ((struct seq_file *)file->private_data)->private;
+}
 
-	mutex_lock(&snapshot_lock);
-	for (i = 0; i < NR_SNAPSHOTS; i++) {
-		if (snapshots[i].file == file && snapshots[i].render == render)
-			s = &snapshots[i];
-		if (snapshots[i].last_read < oldest->last_read)
-			oldest = &snapshots[i];
-	}
-	if (!s || off == 0) {
-		size_t len;
-		char *text = render(&len);
+/* Render the table now; *gen: the generation of that text. */
+static int rules_take_current(u64 *gen)
+{
+	const struct rules_text *newest = &rules_texts[rules_gen % RULES_KEPT];
+	struct rules_text *slot;
+	size_t len;
+	char *text;
 
-		if (!text) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		if (!s)
-			s = oldest;
-		kvfree(s->text);
-		*s = (struct read_snapshot) {
-			.file = file, .render = render, .text = text, .len = len,
+	lockdep_assert_held(&rules_text_lock);
+	text = oomctl_rules_render(&len);
+	if (!text)
+		return -ENOMEM;
+	if (rules_gen && newest->len == len && !memcmp(newest->text, text, len)) {
+		kvfree(text);	/* unchanged: share the newest */
+	} else {
+		slot = &rules_texts[++rules_gen % RULES_KEPT];
+		kvfree(slot->text);
+		*slot = (struct rules_text) {
+			.gen = rules_gen, .len = len, .text = text,
 		};
 	}
-	s->last_read = ++snapshot_clock;
-	if (off < s->len) {
-		ret = min_t(size_t, count, s->len - off);
-		memcpy(buf, s->text + off, ret);
-	} else {
-		/* The end: this reader is done with its copy. */
-		kvfree(s->text);
-		memset(s, 0, sizeof(*s));
-	}
-out:
-	mutex_unlock(&snapshot_lock);
-	return ret;
+	*gen = rules_gen;
+	return 0;
 }
 
 static ssize_t rules_read(struct file *file, struct kobject *kobj,
 			  struct bin_attribute *attr, char *buf, loff_t off,
 			  size_t count)
 {
-	return snapshot_read(file, oomctl_rules_render, buf, off, count);
+	struct kernfs_open_file *of = oomctl_of(file);
+	u64 gen = (unsigned long)of->priv;
+	const struct rules_text *t;
+	ssize_t ret = 0;
+
+	mutex_lock(&rules_text_lock);
+	if (off == 0 || !gen) {
+		ret = rules_take_current(&gen);
+		if (ret)
+			goto out;
+		of->priv = (void *)(unsigned long)gen;
+	}
+	t = &rules_texts[gen % RULES_KEPT];
+	if (t->gen != gen) {
+		ret = -ESTALE;		/* pushed out by later tables */
+	} else if (off < t->len) {
+		ret = min_t(size_t, count, t->len - off);
+		memcpy(buf, t->text + off, ret);
+	}
+out:
+	mutex_unlock(&rules_text_lock);
+	return ret;
 }
 
 static ssize_t rules_write(struct file *file, struct kobject *kobj,
@@ -242,7 +268,14 @@ static ssize_t events_read(struct file *file, struct kobject *kobj,
 			   struct bin_attribute *attr, char *buf, loff_t off,
 			   size_t count)
 {
-	return snapshot_read(file, oomctl_events_render, buf, off, count);
+	struct kernfs_open_file *of = oomctl_of(file);
+	unsigned long cursor = off ? (unsigned long)of->priv : 0;
+	ssize_t ret;
+
+	ret = oomctl_events_read(&cursor, buf, count);
+	if (ret >= 0)
+		of->priv = (void *)cursor;
+	return ret;
 }
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
@@ -351,9 +384,10 @@ void oomctl_sysfs_exit(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < NR_SNAPSHOTS; i++)
-		kvfree(snapshots[i].text);
-	memset(snapshots, 0, sizeof(snapshots));
+	for (i = 0; i < RULES_KEPT; i++)
+		kvfree(rules_texts[i].text);
+	memset(rules_texts, 0, sizeof(rules_texts));
+	rules_gen = 0;
 	/* After oomctl_events_exit(): no reader of oomctl_kobj is left. */
 	kobject_put(oomctl_kobj);
 	WRITE_ONCE(oomctl_kobj, NULL);
