@@ -10,8 +10,16 @@
  *   events          ro  the last decisions (events.c), pollable, root's only
  *   stats/          ro  counters (stats.c)
  *
- * Writes are root-only by file mode, and need CAP_SYS_ADMIN besides (a
- * root process that dropped it gets -EPERM).  rules and events tell of
+ * Writes are root-only by file mode, and need CAP_SYS_ADMIN besides.
+ * For rules, whose write callback gets the file, it is the opener's
+ * CAP_SYS_ADMIN that counts (file_ns_capable()), so that an fd opened
+ * without it and handed to a privileged process writes nothing.  The
+ * switches (enabled, dry_run, default_policy) are kobj_attributes, whose
+ * store gets no file (sysfs_kf_write() passes only the kobject), so
+ * there capable() checks the writer: the file mode (0644, root's) keeps
+ * an fd for writing from anyone but uid 0 or a CAP_DAC_OVERRIDE holder,
+ * and making the switches binary attributes only to reach the file would
+ * misuse those (they are for pass-through data).  rules and events tell of
  * other users' cgroups and processes (pid, comm, RSS), which
  * dmesg_restrict hides from them: only root reads them (0600, 0400),
  * unless the world_readable module parameter opens them to everyone
@@ -30,6 +38,7 @@
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/user_namespace.h>
 
 #include "oomctl.h"
 
@@ -252,13 +261,18 @@ out:
 	return ret;
 }
 
+/*
+ * The opener's capability, not the writer's: an fd opened without
+ * CAP_SYS_ADMIN and handed to a privileged process (SCM_RIGHTS, a setuid
+ * program's stdout) writes nothing.
+ */
 static ssize_t rules_write(struct file *file, struct kobject *kobj,
 			   struct bin_attribute *attr, char *buf, loff_t off,
 			   size_t count)
 {
 	int ret;
 
-	if (!capable(CAP_SYS_ADMIN))
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
 	ret = oomctl_rules_write(buf, count);
 	return ret ? ret : count;
