@@ -63,7 +63,7 @@ static const char * const variant_names[NR_VARIANTS] = {
 };
 
 /* Passes over the whole file, counted by the reader. */
-static volatile long *reader_passes;
+static long *reader_passes;	/* shared with the reader: __atomic */
 
 /* Run on @cpu only, if there is more than one. */
 static void pin(int cpu)
@@ -89,7 +89,7 @@ static void reader(const char *path)
 		while (read(fd, buf, sizeof(buf)) > 0)
 			;
 		close(fd);
-		(*reader_passes)++;
+		__atomic_fetch_add(reader_passes, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -232,7 +232,7 @@ static double one_round(int variant, int dom_fd, double *rate)
 	long passes;
 	double ms;
 
-	*reader_passes = 0;
+	__atomic_store_n(reader_passes, 0, __ATOMIC_RELAXED);
 	if (variant != NO_READER) {
 		r = fork();
 		if (r == 0)
@@ -242,10 +242,11 @@ static double one_round(int variant, int dom_fd, double *rate)
 		sleep_us(200000);	/* let it get going */
 	}
 	t0 = now_ns();
-	passes = *reader_passes;
+	passes = __atomic_load_n(reader_passes, __ATOMIC_RELAXED);
 	ms = timed_oom(dom_fd);
 	if (r > 0) {
-		*rate = (*reader_passes - passes) / ((now_ns() - t0) / 1e9);
+		*rate = (__atomic_load_n(reader_passes, __ATOMIC_RELAXED) - passes) /
+			((now_ns() - t0) / 1e9);
 		kill(r, SIGKILL);
 		waitpid(r, NULL, 0);
 	}
@@ -293,7 +294,8 @@ static void print_table(long n, int rounds, double t[][MAX_ROUNDS],
 		       fmt_fig(d, sizeof(d), "%.2f", avg[v] / avg[NO_READER]),
 		       fmt_fig(e, sizeof(e), "%.2f", avg[v] / avg[BUSY]),
 		       fmt_fig(f, sizeof(f), "%.3f", max[v]),
-		       v == NO_READER ? "-" : fmt_fig(g, sizeof(g), "%.0f", median(rate[v], ok[v])));
+		       v == NO_READER ? "-" :
+		       fmt_fig(g, sizeof(g), "%.0f", median(rate[v], ok[v])));
 	}
 }
 
@@ -336,9 +338,11 @@ int main(int argc, char **argv)
 	printf("ftrace kprobe-event pair on out_of_memory (entry/return), ");
 	printf("trace_clock mono; memcg OOM in a %s domain (hog pinned to CPU 0), ", DOM_MAX);
 	printf("the ring full (events_max=N); %d round(s), out_of_memory() in ms; ", o.rounds);
-	printf("readers loop open/read(4096)/close on CPU 1.\n\n");
-	puts("| N | variant | rounds ok | median, ms | mean, ms | median / no reader | mean / no reader | mean / version reader | max, ms | reader passes/s |");
-	puts("|---|---------|-----------|------------|----------|--------------------|------------------|-----------------------|---------|-----------------|");
+	printf("readers loop open/read(4096)/close on CPU 1. Times in ms; ratios to no reader ");
+	printf("(none) and to the version reader (vers); /s: the reader's passes over ");
+	printf("the whole file per second.\n\n");
+	puts("| N | reader | n | median | mean | med/none | mean/none | mean/vers | max | /s |");
+	puts("|---|---|---|---|---|---|---|---|---|---|");
 
 	for (s = 0; s < o.nsizes; s++) {
 		int ok[NR_VARIANTS] = { 0 };

@@ -415,8 +415,8 @@ static void notify_events(struct work_struct *work)
  */
 #define CURSOR_LINE_BITS	11
 #define CURSOR_LINE_MASK	((1UL << CURSOR_LINE_BITS) - 1)
-static_assert(EVENT_LINE_MAX <= CURSOR_LINE_MASK + 1);
-static_assert(BITS_PER_LONG == 64);
+static_assert(CURSOR_LINE_MASK + 1 >= EVENT_LINE_MAX);
+static_assert(sizeof(unsigned long) == 8);
 
 /* One event copied out of the ring, and its line. */
 struct event_line {

@@ -172,20 +172,20 @@ static ssize_t default_policy_store(struct kobject *kobj,
  * events: of->priv is the reader's cursor in the ring (events.c); a read
  * formats only the lines it returns, a page's worth at most.
  *
- * rules: of->priv is the generation of the rendering the reader is in.
- * A read at offset 0 (or an open file's first read) takes the table's
- * current rendering; that open file's later reads continue in it, so that
- * however small its reads, a reader sees the table as it was at its read
- * at offset 0, whatever changes meanwhile.  Renderings are shared: a read
- * at offset 0 renders the table, and keeps the new text as a new
- * generation only if it differs from the newest kept (rendering under
- * rules_text_lock keeps them in order), so that while the table stays as
- * it is, reads and opens by any user push no rendering out.  The last
- * RULES_KEPT renderings are kept, until unload at most (RULES_KEPT times
- * max_rules lines at worst).  A reader whose rendering was pushed out
- * (RULES_KEPT newer ones were made since its read at offset 0) gets
+ * rules: of->priv tells the rendering the reader is in (its generation and
+ * length, below).  A read at offset 0 (or an open file's first read) takes
+ * the table's current rendering; that open file's later reads continue in
+ * it, so that however small its reads, a reader sees the table as it was
+ * at its read at offset 0, whatever changes meanwhile.  Renderings are
+ * shared: a read at offset 0 renders the table, and keeps the new text as
+ * a new generation only if it differs from the newest kept (rendering
+ * under rules_text_lock keeps them in order), so that while the table
+ * stays as it is, reads and opens by any user push no rendering out.  The
+ * last RULES_KEPT renderings are kept, until unload at most (RULES_KEPT
+ * times max_rules lines at worst).  A reader whose rendering was pushed
+ * out (RULES_KEPT newer ones were made since its read at offset 0) gets
  * -ESTALE, never a text spliced from two tables, and may read again from
- * offset 0.
+ * offset 0; one that has read all of it gets the end (0) all the same.
  *
  * rules_text_lock protects rules_texts[] and rules_gen and is taken
  * before rules_mutex (rules.c).
@@ -233,26 +233,42 @@ static int rules_take_current(u64 *gen)
 	return 0;
 }
 
+/*
+ * A reader's place in rules, kept in of->priv: the low 32 bits of the
+ * generation it reads (enough to tell the RULES_KEPT kept apart, and to
+ * find its slot, RULES_KEPT being a power of two) and the length of that
+ * rendering, so that the read at its end returns 0 even when the
+ * rendering has been pushed out meanwhile.  A rendering is far shorter
+ * than 4 GiB (max_rules lines of at most a path and 80 bytes).
+ */
+#define RULES_GEN_BITS	32
+static_assert(RULES_KEPT && !(RULES_KEPT & (RULES_KEPT - 1)));
+
 static ssize_t rules_read(struct file *file, struct kobject *kobj,
 			  struct bin_attribute *attr, char *buf, loff_t off,
 			  size_t count)
 {
 	struct kernfs_open_file *of = oomctl_of(file);
-	u64 gen = (unsigned long)of->priv;
+	unsigned long place = (unsigned long)of->priv;
 	const struct rules_text *t;
 	ssize_t ret = 0;
+	u64 gen;
 
 	mutex_lock(&rules_text_lock);
-	if (off == 0 || !gen) {
+	if (off == 0 || !place) {
 		ret = rules_take_current(&gen);
 		if (ret)
 			goto out;
-		of->priv = (void *)(unsigned long)gen;
+		place = (unsigned long)rules_texts[gen % RULES_KEPT].len << RULES_GEN_BITS |
+			lower_32_bits(gen);
+		of->priv = (void *)place;
 	}
-	t = &rules_texts[gen % RULES_KEPT];
-	if (t->gen != gen) {
+	if (off >= place >> RULES_GEN_BITS)
+		goto out;		/* the end of its rendering */
+	t = &rules_texts[lower_32_bits(place) % RULES_KEPT];
+	if (!t->gen || lower_32_bits(t->gen) != lower_32_bits(place)) {
 		ret = -ESTALE;		/* pushed out by later tables */
-	} else if (off < t->len) {
+	} else {
 		ret = min_t(size_t, count, t->len - off);
 		memcpy(buf, t->text + off, ret);
 	}

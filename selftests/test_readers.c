@@ -37,13 +37,29 @@ static int add_rules(int nr)
 	int i, ret;
 
 	for (i = 0; i < nr; i++) {
-		snprintf(line, sizeof(line),
-			 T "/a-rather-long-cgroup-name-for-a-long-rules-file-%03d policy=group\n", i);
+		snprintf(line, sizeof(line), "%s-%03d policy=group\n",
+			 T "/a-rather-long-cgroup-name-for-a-long-rules-file", i);
 		ret = oomctl_write("rules", line);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/*
+ * Load the module with rules whose text is over a page, read it whole
+ * into want[], and open the file: the fd.
+ */
+static int open_long_rules(struct __test_metadata *_metadata)
+{
+	int fd;
+
+	ASSERT_EQ(0, oomctl_load(NULL));
+	ASSERT_EQ(0, add_rules(NR_RULES));
+	ASSERT_LT(4096, read_text(RULES, want, sizeof(want)));
+	fd = open(RULES, O_RDONLY);
+	ASSERT_LE(0, fd);
+	return fd;
 }
 
 /* Read @fd to its end in reads of @chunk bytes into @buf: its length, or -errno. */
@@ -111,15 +127,9 @@ FIXTURE_TEARDOWN(readers)
  */
 TEST_F(readers, rules_small_reads_see_one_table)
 {
+	int fd = open_long_rules(_metadata), i;
 	ssize_t len = 0, n;
-	int fd, i;
 
-	ASSERT_EQ(0, oomctl_load(NULL));
-	ASSERT_EQ(0, add_rules(NR_RULES));
-	ASSERT_LT(4096, read_text(RULES, want, sizeof(want)));
-
-	fd = open(RULES, O_RDONLY);
-	ASSERT_LE(0, fd);
 	for (i = 0; (n = read(fd, got + len, 100)) > 0; i++) {
 		len += n;
 		ASSERT_GT((ssize_t)sizeof(got) - 100, len);
@@ -144,20 +154,22 @@ TEST_F(readers, rules_small_reads_see_one_table)
 /*
  * Renderings made after a reader's are kept up to RULES_KEPT - 1; then
  * the reader gets ESTALE, never a text spliced from two tables, and
- * reads the current table from offset 0.
+ * reads the current table from offset 0.  A reader that had read all of
+ * its rendering gets the end (0), not ESTALE.
  */
 TEST_F(readers, rules_reader_left_behind_gets_estale)
 {
+	int fd = open_long_rules(_metadata), done, i;
+	size_t whole = strlen(want);
 	char line[128];
 	ssize_t len;
-	int fd, i;
 
-	ASSERT_EQ(0, oomctl_load(NULL));
-	ASSERT_EQ(0, add_rules(NR_RULES));
-	ASSERT_LT(4096, read_text(RULES, want, sizeof(want)));
-	fd = open(RULES, O_RDONLY);
-	ASSERT_LE(0, fd);
 	ASSERT_EQ(100, read(fd, got, 100));
+	/* Another reader has read all of its rendering but for the end. */
+	done = open(RULES, O_RDONLY);
+	ASSERT_LE(0, done);
+	ASSERT_EQ(4096, read(done, now, 4096));
+	ASSERT_EQ((ssize_t)(whole - 4096), read(done, now, 4096));
 
 	/* Changes that nobody reads make no rendering. */
 	for (i = 0; i < 2 * RULES_KEPT; i++) {
@@ -177,6 +189,9 @@ TEST_F(readers, rules_reader_left_behind_gets_estale)
 	}
 	EXPECT_EQ(-1, read(fd, got, 100));
 	EXPECT_EQ(ESTALE, errno);
+	/* The end of a rendering pushed out is still the end. */
+	EXPECT_EQ(0, read(done, got, 100));
+	close(done);
 	/* From offset 0, the same open file reads the table as it is now. */
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
 	len = read_rest(fd, got, sizeof(got), 4096, 0);
