@@ -347,6 +347,7 @@ static void badness_detach_fprobe(void)
 
 static unsigned long badness_fprobe_nmissed(void)
 {
+	/* Read without a lock, as hooks_nmissed() reads the others. */
 	return data_race(badness_fp.nmissed);
 }
 #else
