@@ -30,18 +30,50 @@
  *
  * Binding: a rule holds the id of the cgroup its path names, or 0 while no
  * such cgroup exists ("inactive").  Paths are resolved only in bind_work
- * (process context, in the initial cgroup namespace): at once after every
- * change of the table, as soon as a cgroup is created, removed or renamed
- * (the cgroup_mkdir/rmdir/rename tracepoints kick it), and once a second
- * besides.  A rule therefore binds again moments after its cgroup is
- * (re)created, as systemd does with slices, though not synchronously: an
- * OOM in a cgroup created a few milliseconds earlier may still follow the
- * rule above it.  A removed cgroup's id is never reused, so a rule whose
- * cgroup is gone matches nothing even before bind_work notices.
+ * (process context, in the initial cgroup namespace), and only where a
+ * binding can have changed:
+ *
+ *  - after a write of the table, the rules it added (the others keep
+ *    their bindings, and the probes below keep them current);
+ *  - when a cgroup is created (the cgroup_mkdir tracepoint), the rules
+ *    whose path is the new cgroup's: they bind to it, no path is walked;
+ *  - when a cgroup is removed (cgroup_rmdir), the rules bound to it: they
+ *    become inactive.
+ *
+ * cgroup v2 refuses rename(2), so no other change moves a path.
+ *
+ * The tracepoint probes run for every cgroup change on the system,
+ * delegated subtrees and cgroup v1 hierarchies included (those are
+ * ignored), in atomic context: each looks the change up in the published
+ * snapshot (a hash of every rule's path, sorted, for mkdir; the bound ids
+ * for rmdir) and queues it for bind_work only if a rule may be concerned.
+ * A change that concerns no rule costs a hash and a binary search, and
+ * wakes nothing.  There is no periodic re-resolution: bind_work runs
+ * again by itself only to retry a snapshot it could not allocate, to let
+ * the oom_badness() probe go a second after the last biased rule
+ * (hooks.c), and once, a second after a write, to resolve the rules it
+ * added again.  The snapshot naming a new rule's path is published before
+ * the path is resolved, so a cgroup created or removed meanwhile is seen
+ * either by a probe or by the resolution, but for two windows of
+ * microseconds that the second look closes: a cgroup whose mkdir
+ * tracepoint fired before the publication and whose kernfs node was
+ * activated (made findable) only after the resolution, and a cgroup
+ * removed as the rule was bound to it, whose rmdir probe read the
+ * snapshot before the binding was published.  If more changes arrive
+ * than bind_work has room for (CHANGES_MAX) before it runs, it
+ * re-resolves every rule once.
+ *
+ * A rule therefore binds moments after its cgroup is (re)created, as
+ * systemd does with slices, though not synchronously: an OOM in a cgroup
+ * created a few milliseconds earlier may still follow the rule above it.
+ * A removed cgroup's id is never reused, so a rule whose cgroup is gone
+ * matches nothing even before bind_work notices.
  */
 #include <linux/bsearch.h>
 #include <linux/cgroup.h>
 #include <linux/err.h>
+#include <linux/jhash.h>
+#include <linux/kernfs.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -56,15 +88,19 @@
 
 /* Longest path a rule may name, in bytes, without the terminating NUL. */
 #define OOMCTL_PATH_MAX		1023
-/* How often bind_work re-resolves every path. */
-#define OOMCTL_BIND_INTERVAL	HZ
+/* Retry of a failed publication; the oom_badness() probe's late detach. */
+#define OOMCTL_BIND_RETRY	(HZ + HZ / 10)
+/* Cgroup changes queued for bind_work; more make it re-resolve every rule. */
+#define CHANGES_MAX		64
 
 /* Load-time parameter (main.c); fixed while the module is loaded. */
 unsigned int oomctl_max_rules = 256;
 
 struct rule {
 	char *path;
+	u32 hash;			/* path_hash(path) */
 	u64 cgid;			/* 0: no such cgroup (inactive) */
+	u8 looks;			/* resolutions still due after the add */
 	enum oomctl_policy policy;
 	enum oomctl_kill kill;
 	int bias;
@@ -83,16 +119,50 @@ struct snap_rule {
 	const char *path;		/* points into the same allocation */
 };
 
+/*
+ * rules[] holds the bound rules, sorted by cgroup id (for the OOM path and
+ * the rmdir probe); hashes[] the path_hash() of every rule, bound or not,
+ * sorted (for the mkdir probe).
+ */
 struct rule_snap {
 	struct rcu_head rcu;
 	unsigned int nr;
+	unsigned int nr_hashes;
+	u32 *hashes;			/* points into the same allocation */
 	struct snap_rule rules[];
+};
+
+/* A cgroup change a probe queued for bind_work. */
+enum change_kind {
+	CHANGE_MKDIR,
+	CHANGE_RMDIR,
+};
+
+struct cgroup_change {
+	enum change_kind kind;
+	u64 cgid;
+	struct cgroup *cgrp;		/* CHANGE_MKDIR: a reference */
 };
 
 static DEFINE_MUTEX(rules_mutex);
 static struct rule_table rule_table;		/* rules_mutex */
 static struct rule_snap __rcu *rule_snap;	/* written under rules_mutex */
 static bool snap_has_bias;			/* rules_mutex */
+static bool bind_added;				/* rules_mutex; set by writes */
+static bool bind_republish;			/* rules_mutex; a retry is due */
+/* jiffies when the oom_badness() probe may go (hooks.c); 0: not due. */
+static unsigned long bind_detach_at;		/* rules_mutex */
+/* jiffies of the second look at added rules (rule.looks 1); 0: not due. */
+static unsigned long bind_recheck_at;		/* rules_mutex */
+
+/*
+ * changes_lock protects changes[], nr_changes and changes_lost; taken
+ * from the cgroup tracepoints (IRQs off) and from bind_work.
+ */
+static DEFINE_SPINLOCK(changes_lock);
+static struct cgroup_change changes[CHANGES_MAX];	/* changes_lock */
+static unsigned int nr_changes;				/* changes_lock */
+static bool changes_lost;	/* changes_lock: re-resolve every rule */
 
 static struct workqueue_struct *bind_wq;
 static void bind_rules(struct work_struct *work);
@@ -146,9 +216,23 @@ bool oomctl_rules_lookup(struct cgroup *cgrp, struct oomctl_match *match)
 
 /* ---- snapshot and binding (process context, rules_mutex held) ---- */
 
+static u32 path_hash(const char *path, size_t len)
+{
+	return jhash(path, len, 0);
+}
+
 static int snap_rule_sort_cmp(const void *a, const void *b)
 {
 	return snap_rule_cmp(&((const struct snap_rule *)a)->cgid, b);
+}
+
+static int hash_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	if (x < y)
+		return -1;
+	return x > y;
 }
 
 static int publish_snapshot(const struct rule_table *t)
@@ -164,6 +248,7 @@ static int publish_snapshot(const struct rule_table *t)
 		if (t->rules[i].cgid)
 			size += sizeof(snap->rules[0]) + strlen(t->rules[i].path) + 1;
 	}
+	size += t->nr * sizeof(u32);
 	snap = kvmalloc(size, GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;
@@ -187,11 +272,18 @@ static int publish_snapshot(const struct rule_table *t)
 	}
 	snap->nr = n;
 	sort(snap->rules, n, sizeof(snap->rules[0]), snap_rule_sort_cmp, NULL);
+	snap->hashes = (u32 *)&snap->rules[n];
+	snap->nr_hashes = t->nr;
+	for (i = 0; i < t->nr; i++)
+		snap->hashes[i] = t->rules[i].hash;
+	sort(snap->hashes, t->nr, sizeof(u32), hash_cmp, NULL);
 
 	old = rcu_replace_pointer(rule_snap, snap, lockdep_is_held(&rules_mutex));
 	if (old)
 		kvfree_rcu(old, rcu);
 	/* oom_badness() is probed only while some active rule has a bias. */
+	if (snap_has_bias && !bias)
+		bind_detach_at = (jiffies + OOMCTL_BIND_RETRY) | 1;
 	snap_has_bias = bias;
 	oomctl_hooks_want_bias(bias);
 	return 0;
@@ -209,53 +301,233 @@ static u64 resolve_path(const char *path)
 	return id;
 }
 
-/* Re-resolve every path; republish if a binding changed or a retry is due. */
-static void bind_rules(struct work_struct *work)
+/* Bind @r to the cgroup its path names now; true if that changed. */
+static bool rebind(struct rule *r)
 {
-	static bool republish;
-	unsigned int i;
+	u64 id = resolve_path(r->path);
 
-	mutex_lock(&rules_mutex);
-	for (i = 0; i < rule_table.nr; i++) {
-		struct rule *r = &rule_table.rules[i];
-		u64 id = resolve_path(r->path);
-
-		if (id != r->cgid) {
-			r->cgid = id;
-			republish = true;
-		}
-	}
-	/* On -ENOMEM the old snapshot stays and the next run tries again. */
-	if (republish && !publish_snapshot(&rule_table))
-		republish = false;
-	else
-		oomctl_hooks_want_bias(snap_has_bias);	/* a late detach */
-	mutex_unlock(&rules_mutex);
-
-	queue_delayed_work(bind_wq, &bind_work, OOMCTL_BIND_INTERVAL);
+	if (id == r->cgid)
+		return false;
+	r->cgid = id;
+	return true;
 }
 
+/* Scratch space for a cgroup's path in bind_work: rules_mutex. */
+static char bind_path[OOMCTL_PATH_MAX + 2];
+
+/* @cgrp's path in bind_path; false if it cannot name a rule's cgroup. */
+static bool get_bind_path(struct cgroup *cgrp)
+{
+	int len = kernfs_path_from_node(cgrp->kn, NULL, bind_path,
+					sizeof(bind_path));
+
+	return len > 0 && len <= OOMCTL_PATH_MAX;
+}
+
+/*
+ * A cgroup was created: bind the rules that name it.  The probe holds a
+ * reference for us: the cgroup_mkdir tracepoint fires before the new
+ * cgroup can be looked up by id or by path (kernfs_activate() follows it).
+ */
+static bool bind_created(struct cgroup *cgrp)
+{
+	u64 cgid = cgroup_id(cgrp);
+	bool changed = false;
+	unsigned int i;
+	u32 hash;
+
+	/* Removed meanwhile: its rmdir follows, or it is bound to nothing. */
+	if (css_is_dying(&cgrp->self) || !get_bind_path(cgrp))
+		return false;
+	hash = path_hash(bind_path, strlen(bind_path));
+	for (i = 0; i < rule_table.nr; i++) {
+		struct rule *r = &rule_table.rules[i];
+
+		if (r->hash == hash && r->cgid != cgid &&
+		    !strcmp(r->path, bind_path)) {
+			r->cgid = cgid;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* A cgroup was removed: the rules bound to it become inactive. */
+static bool unbind_removed(u64 cgid)
+{
+	bool changed = false;
+	unsigned int i;
+
+	for (i = 0; i < rule_table.nr; i++) {
+		if (rule_table.rules[i].cgid == cgid) {
+			rule_table.rules[i].cgid = 0;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* The earlier of two deadlines in jiffies, 0 meaning none. */
+static unsigned long earliest(unsigned long a, unsigned long b)
+{
+	if (!a || (b && time_before(b, a)))
+		return b;
+	return a;
+}
+
+/*
+ * Re-resolve what the queued cgroup changes and writes may have changed;
+ * republish if a binding changed or a retry is due.
+ */
+static void bind_rules(struct work_struct *work)
+{
+	static struct cgroup_change todo[CHANGES_MAX];	/* bind_work only */
+	unsigned int i, nr;
+	unsigned long flags, next;
+	bool all, added, recheck, again = false;
+
+	spin_lock_irqsave(&changes_lock, flags);
+	nr = nr_changes;
+	memcpy(todo, changes, nr * sizeof(todo[0]));
+	nr_changes = 0;
+	all = changes_lost;
+	changes_lost = false;
+	spin_unlock_irqrestore(&changes_lock, flags);
+
+	mutex_lock(&rules_mutex);
+	added = bind_added;
+	bind_added = false;
+	recheck = bind_recheck_at && time_after_eq(jiffies, bind_recheck_at);
+	if (recheck)
+		bind_recheck_at = 0;
+	for (i = 0; i < rule_table.nr && (all || added || recheck); i++) {
+		struct rule *r = &rule_table.rules[i];
+
+		if (all) {
+			bind_republish |= rebind(r);
+		} else if (r->looks == 2 && added) {
+			/* A rule a mkdir bound meanwhile stays bound. */
+			if (!r->cgid)
+				bind_republish |= rebind(r);
+			r->looks--;
+		} else if (r->looks == 1 && recheck) {
+			/* Also a cgroup removed as the rule was bound to it. */
+			bind_republish |= rebind(r);
+			r->looks--;
+		}
+		/* A cgroup being created as we look is not found yet. */
+		again |= r->looks == 1;
+	}
+	if (again && !bind_recheck_at)
+		bind_recheck_at = (jiffies + OOMCTL_BIND_RETRY) | 1;
+	for (i = 0; i < nr; i++) {
+		switch (todo[i].kind) {
+		case CHANGE_MKDIR:
+			if (!all)
+				bind_republish |= bind_created(todo[i].cgrp);
+			cgroup_put(todo[i].cgrp);
+			break;
+		case CHANGE_RMDIR:
+			if (!all)
+				bind_republish |= unbind_removed(todo[i].cgid);
+			break;
+		}
+	}
+	/* On -ENOMEM the old snapshot stays and a later run tries again. */
+	if (bind_republish && !publish_snapshot(&rule_table))
+		bind_republish = false;
+	if (bind_detach_at && time_after_eq(jiffies, bind_detach_at)) {
+		bind_detach_at = 0;
+		oomctl_hooks_want_bias(snap_has_bias);	/* a late detach */
+	}
+	next = bind_republish ? jiffies + OOMCTL_BIND_RETRY : 0;
+	next = earliest(next, bind_detach_at);
+	next = earliest(next, bind_recheck_at);
+	if (next)
+		queue_delayed_work(bind_wq, &bind_work,
+				   max_t(long, 1, (long)(next - jiffies)));
+	mutex_unlock(&rules_mutex);
+}
+
+/* Resolve the rules a write added now, and wait for it. */
 static void bind_now(void)
 {
+	mutex_lock(&rules_mutex);
+	bind_added = true;
+	mutex_unlock(&rules_mutex);
 	mod_delayed_work(bind_wq, &bind_work, 0);
 	flush_delayed_work(&bind_work);
 }
 
 /*
- * A cgroup appeared, went or was renamed: a rule may bind or unbind, so
- * run bind_work now rather than at its next tick.  The cgroup tracepoints
- * call this with trace_cgroup_path_lock held and IRQs off: it only queues
- * work.
+ * The cgroup tracepoints call these for every cgroup change on the
+ * system, with trace_cgroup_path_lock held and IRQs off: they look the
+ * change up in the snapshot and queue it for bind_work only if a rule may
+ * be concerned.
  */
-static void probe_cgroup_change(void *data, struct cgroup *cgrp, const char *path)
+static void queue_change(enum change_kind kind, struct cgroup *cgrp)
 {
-	/* Unlocked: a stale size only leaves the binding to the next tick. */
-	if (data_race(rule_table.nr))
-		mod_delayed_work(bind_wq, &bind_work, 0);
+	unsigned long flags;
+
+	spin_lock_irqsave(&changes_lock, flags);
+	if (nr_changes < CHANGES_MAX) {
+		changes[nr_changes++] = (struct cgroup_change) {
+			.kind = kind, .cgid = cgroup_id(cgrp),
+			.cgrp = kind == CHANGE_MKDIR ? cgrp : NULL,
+		};
+		if (kind == CHANGE_MKDIR)
+			cgroup_get(cgrp);
+	} else {
+		changes_lost = true;
+	}
+	spin_unlock_irqrestore(&changes_lock, flags);
+	mod_delayed_work(bind_wq, &bind_work, 0);
+}
+
+/* A cgroup at @path appeared: does a rule, bound or not, name that path? */
+static void probe_cgroup_mkdir(void *data, struct cgroup *cgrp, const char *path)
+{
+	struct rule_snap *snap;
+	bool found;
+	u32 hash;
+
+	if (cgrp->root != &cgrp_dfl_root)
+		return;
+	hash = path_hash(path, strlen(path));
+	rcu_read_lock();
+	snap = rcu_dereference(rule_snap);
+	found = snap && bsearch(&hash, snap->hashes, snap->nr_hashes,
+				sizeof(hash), hash_cmp);
+	rcu_read_unlock();
+	if (found)
+		queue_change(CHANGE_MKDIR, cgrp);
+}
+
+/* A cgroup went: is a rule bound to it? */
+static void probe_cgroup_rmdir(void *data, struct cgroup *cgrp, const char *path)
+{
+	struct rule_snap *snap;
+	bool found;
+	u64 id;
+
+	if (cgrp->root != &cgrp_dfl_root)
+		return;
+	id = cgroup_id(cgrp);
+	rcu_read_lock();
+	snap = rcu_dereference(rule_snap);
+	found = snap && bsearch(&id, snap->rules, snap->nr, sizeof(snap->rules[0]),
+				snap_rule_cmp);
+	rcu_read_unlock();
+	if (found)
+		queue_change(CHANGE_RMDIR, cgrp);
 }
 
 static const char * const cgroup_tp_names[] = {
-	"cgroup_mkdir", "cgroup_rmdir", "cgroup_rename",
+	"cgroup_mkdir", "cgroup_rmdir",
+};
+
+static void (* const cgroup_tp_probes[])(void *, struct cgroup *, const char *) = {
+	probe_cgroup_mkdir, probe_cgroup_rmdir,
 };
 
 static struct tracepoint *cgroup_tps[ARRAY_SIZE(cgroup_tp_names)];
@@ -273,10 +545,12 @@ static void find_cgroup_tps(struct tracepoint *tp, void *priv)
 
 static void unwatch_cgroups(void)
 {
-	while (nr_watched)
-		tracepoint_probe_unregister(cgroup_tps[--nr_watched],
-					    probe_cgroup_change, NULL);
-	/* No CPU is inside probe_cgroup_change() after this. */
+	while (nr_watched) {
+		nr_watched--;
+		tracepoint_probe_unregister(cgroup_tps[nr_watched],
+					    cgroup_tp_probes[nr_watched], NULL);
+	}
+	/* No CPU is inside a probe after this. */
 	tracepoint_synchronize_unregister();
 }
 
@@ -285,15 +559,15 @@ static int watch_cgroups(void)
 	int ret;
 
 	/* A mismatch with this kernel's prototype fails the build here. */
-	check_trace_callback_type_cgroup_mkdir(probe_cgroup_change);
-	check_trace_callback_type_cgroup_rmdir(probe_cgroup_change);
-	check_trace_callback_type_cgroup_rename(probe_cgroup_change);
+	check_trace_callback_type_cgroup_mkdir(probe_cgroup_mkdir);
+	check_trace_callback_type_cgroup_rmdir(probe_cgroup_rmdir);
 
 	for_each_kernel_tracepoint(find_cgroup_tps, NULL);
 	for (; nr_watched < ARRAY_SIZE(cgroup_tps); nr_watched++) {
 		struct tracepoint *tp = cgroup_tps[nr_watched];
 
-		ret = tp ? tracepoint_probe_register(tp, probe_cgroup_change, NULL)
+		ret = tp ? tracepoint_probe_register(tp, cgroup_tp_probes[nr_watched],
+						     NULL)
 			 : -ENOENT;
 		if (ret) {
 			pr_err("cannot attach to tracepoint %s: %pe\n",
@@ -504,6 +778,8 @@ static int apply_ops(const struct rule_table *cur, struct rule_op *ops,
 				return -ENOSPC;
 			next->rules[next->nr++] = (struct rule) {
 				.path = op->path,
+				.hash = path_hash(op->path, strlen(op->path)),
+				.looks = 2,
 				.policy = op->policy,
 				.kill = op->kill,
 				.bias = op->bias,
@@ -636,7 +912,6 @@ int oomctl_rules_init(const char *initial)
 		ret = -ENOMEM;
 		goto err;
 	}
-	queue_delayed_work(bind_wq, &bind_work, OOMCTL_BIND_INTERVAL);
 	ret = watch_cgroups();
 	if (ret)
 		goto err;
@@ -675,6 +950,13 @@ void oomctl_rules_exit(void)
 		cancel_delayed_work_sync(&bind_work);
 		destroy_workqueue(bind_wq);
 		bind_wq = NULL;
+	}
+	/* No probe and no bind_work runs now: drop what they left. */
+	while (nr_changes) {
+		struct cgroup_change *c = &changes[--nr_changes];
+
+		if (c->kind == CHANGE_MKDIR)
+			cgroup_put(c->cgrp);
 	}
 	snap = rcu_replace_pointer(rule_snap, NULL, true);
 	synchronize_rcu();

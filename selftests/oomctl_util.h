@@ -77,7 +77,7 @@ int cg_cleanup(void);
  * check lowers it on the debug kernel, make check STRESS=n raises it).
  */
 long scaled(long n);
-/* Wait up to 4 s (bind_work runs once a second) for rules to read @want. */
+/* Wait up to 4 s (bind_work runs after a cgroup change) for rules to read @want. */
 bool rules_become(const char *want);
 /* A valid line of the rules file? */
 bool rule_line_valid(const char *line);

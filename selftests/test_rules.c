@@ -103,6 +103,50 @@ TEST_F(rules, cgroup_removed_and_recreated)
 	EXPECT_TRUE(rules_become(T "/svc.slice policy=group bias=0 # active\n"));
 }
 
+/* A cgroup that no rule names leaves every binding as it is. */
+TEST_F(rules, unrelated_cgroups_change_nothing)
+{
+	char before[1024], after[1024];
+
+	ASSERT_EQ(0, oomctl_write("rules", T "/a policy=group\n"
+				  T "/x policy=subtree\n"));
+	read_rules(_metadata, before, sizeof(before));
+	EXPECT_STREQ(T "/a policy=group bias=0 # active\n"
+		     T "/x policy=subtree bias=0 # inactive\n", before);
+	ASSERT_EQ(0, cg_create("a/y"));
+	ASSERT_EQ(0, cg_create("y"));
+	ASSERT_EQ(0, rmdir(cg_path("a/y", NULL)));
+	ASSERT_EQ(0, rmdir(cg_path("y", NULL)));
+	ASSERT_EQ(0, cg_create("x"));
+	EXPECT_TRUE(rules_become(T "/a policy=group bias=0 # active\n"
+				 T "/x policy=subtree bias=0 # active\n"));
+	ASSERT_EQ(0, rmdir(cg_path("x", NULL)));
+	EXPECT_TRUE(rules_become(T "/a policy=group bias=0 # active\n"
+				 T "/x policy=subtree bias=0 # inactive\n"));
+	read_rules(_metadata, after, sizeof(after));
+	EXPECT_STREQ(before, after);
+}
+
+/*
+ * A rule's cgroup created and removed in a quick loop: more changes than
+ * the bind worker queues (it then re-resolves every rule), and the
+ * binding ends up right.
+ */
+TEST_F(rules, churn_ends_bound_right)
+{
+	int i;
+
+	ASSERT_EQ(0, oomctl_write("rules", T "/x policy=group\n"));
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, cg_create("x"));
+		ASSERT_EQ(0, rmdir(cg_path("x", NULL)));
+	}
+	ASSERT_EQ(0, cg_create("x"));
+	EXPECT_TRUE(rules_become(T "/x policy=group bias=0 # active\n"));
+	ASSERT_EQ(0, rmdir(cg_path("x", NULL)));
+	EXPECT_TRUE(rules_become(T "/x policy=group bias=0 # inactive\n"));
+}
+
 /* The rule bound to a recreated cgroup acts on it. */
 TEST_F(rules, recreated_cgroup_obeys_rule)
 {
