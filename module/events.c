@@ -51,7 +51,14 @@ static u64 next_seq = 1;			/* event_lock */
  */
 static u64 cur_seq;				/* event_lock */
 static const struct task_struct *cur_killer;	/* event_lock; compared only */
-static const struct task_struct *cur_victim;	/* event_lock; compared only */
+/*
+ * The victim's process, by its signal_struct (shared by its threads): the
+ * kernel's __oom_kill_process() kills and marks another thread of it when
+ * the chosen task has no mm (a leader that has exited), and that mark is
+ * the victim's.  The kernel holds a reference to the marked thread, so
+ * the process (and this struct) outlives the marks.
+ */
+static const struct signal_struct *cur_victim;	/* event_lock; compared only */
 /* jiffies of the oldest change notify_work has not told; 0: none. */
 static unsigned long notify_first;		/* event_lock */
 
@@ -195,7 +202,7 @@ void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
 	oomctl_event_sanitize(ev->rule);
 	cur_seq = ev->seq;
 	cur_killer = current;
-	cur_victim = victim;
+	cur_victim = victim->signal;
 	spin_unlock_irqrestore(&event_lock, flags);
 	schedule_notify(settle);
 }
@@ -251,9 +258,9 @@ static u64 oldest_seq(void)
  * @hooks_missed: oomctl's probes missed (some of) this kill (hooks.c)
  *
  * Counted in the current decision's event when the task carrying that
- * decision out marks its victim or a member of the cgroup it kills; that
- * event is then marked hooks=missed if @hooks_missed, and counted in
- * stats/hooks_missed the first time.
+ * decision out marks its victim (any thread of the victim's process) or
+ * a member of the cgroup it kills; that event is then marked hooks=missed
+ * if @hooks_missed, and counted in stats/hooks_missed the first time.
  * Context: the mark_victim tracepoint (atomic, oom_lock held).
  * Return: whether @task belongs to the current decision's event.
  */
@@ -265,7 +272,7 @@ bool oomctl_event_victim(struct task_struct *task, bool hooks_missed)
 
 	spin_lock_irqsave(&event_lock, flags);
 	ev = current == cur_killer ? event_of(cur_seq) : NULL;
-	if (ev && (task == cur_victim ||
+	if (ev && (task->signal == cur_victim ||
 		   (ev->target_cgid && task_under(task, ev->target_cgid)))) {
 		ev->tasks_killed++;
 		if (hooks_missed && !ev->hooks_missed) {

@@ -5,7 +5,13 @@
  * memcg) cannot be used.
  *
  * The OOM path only queues the cgroup's id, in a fixed ring (no
- * allocation); kill_work, on a WQ_MEM_RECLAIM workqueue so that it runs
+ * allocation), one entry per decision, never merged: two decisions on
+ * the same cgroup are two kills, each reported to its own event and
+ * counted in stats/fallback_kills, so that fallback_kills +
+ * fallback_dropped is the number of fallback decisions outside dry runs.
+ * The kills are made in the order of the decisions; a later one finds
+ * the processes an earlier one killed dying and skips them, and spares
+ * its own victim.  kill_work, on a WQ_MEM_RECLAIM workqueue so that it runs
  * even when no new worker can be created, does the killing: every
  * process under the cgroup, except kernel threads, init, tasks with
  * oom_score_adj -1000, processes already dying and the victim (the kernel
@@ -37,6 +43,7 @@ struct pending_kill {
 
 static DEFINE_SPINLOCK(pending_lock);
 static struct pending_kill pending[PENDING_MAX];	/* pending_lock */
+static unsigned int first_pending;			/* pending_lock */
 static unsigned int nr_pending;				/* pending_lock */
 
 static struct workqueue_struct *kill_wq;
@@ -57,20 +64,14 @@ bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq,
 {
 	unsigned long flags;
 	bool queued = false;
-	u64 id = cgroup_id(cgrp);
-	unsigned int i;
 
 	spin_lock_irqsave(&pending_lock, flags);
-	for (i = 0; i < nr_pending; i++) {
-		if (pending[i].cgid == id)
-			break;
-	}
-	if (i < nr_pending) {
-		queued = true;
-	} else if (nr_pending < PENDING_MAX) {
-		pending[nr_pending++] = (struct pending_kill) {
-			.cgid = id, .seq = seq, .victim = task_tgid_nr(victim),
-		};
+	if (nr_pending < PENDING_MAX) {
+		pending[(first_pending + nr_pending++) % PENDING_MAX] =
+			(struct pending_kill) {
+				.cgid = cgroup_id(cgrp), .seq = seq,
+				.victim = task_tgid_nr(victim),
+			};
 		queued = true;
 	}
 	spin_unlock_irqrestore(&pending_lock, flags);
@@ -138,14 +139,18 @@ static void kill_pending(struct work_struct *work)
 			spin_unlock_irqrestore(&pending_lock, flags);
 			return;
 		}
-		job = pending[--nr_pending];
+		job = pending[first_pending];
+		first_pending = (first_pending + 1) % PENDING_MAX;
+		nr_pending--;
 		spin_unlock_irqrestore(&pending_lock, flags);
 
+		/* Removed meanwhile: nobody left to kill, a kill of none. */
+		killed = 0;
 		cgrp = cgroup_get_from_id(job.cgid);
-		if (IS_ERR(cgrp))
-			continue;	/* removed meanwhile: nobody left to kill */
-		killed = kill_cgroup(cgrp, job.victim);
-		cgroup_put(cgrp);
+		if (!IS_ERR(cgrp)) {
+			killed = kill_cgroup(cgrp, job.victim);
+			cgroup_put(cgrp);
+		}
 		oomctl_count(OOMCTL_STAT_FALLBACK_KILLS);
 		oomctl_count_n(OOMCTL_STAT_FALLBACK_TASKS, killed);
 		oomctl_count_n(OOMCTL_STAT_TASKS_KILLED, killed);
