@@ -363,12 +363,11 @@ int bench_unload(void)
 	return ret;
 }
 
-int bench_rules(const char *text)
+int bench_write_rules(const char *text)
 {
-	static char buf[1 << 20];
 	const char *p = text, *end, *nl;
 	char chunk[4096];
-	int ret, i;
+	int ret;
 
 	while (*p) {
 		/* Whole lines, at most a page per write(). */
@@ -389,6 +388,17 @@ int bench_rules(const char *text)
 			return ret;
 		p = end;
 	}
+	return 0;
+}
+
+int bench_rules(const char *text)
+{
+	static char buf[1 << 20];
+	int ret, i;
+
+	ret = bench_write_rules(text);
+	if (ret)
+		return ret;
 	for (i = 0; i < 50; i++) {
 		if (oomctl_read("rules", buf, sizeof(buf)) >= 0 && !strstr(buf, "# inactive"))
 			return 0;

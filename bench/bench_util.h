@@ -75,7 +75,9 @@ void bench_touch(unsigned long bytes);
 /* The module. */
 int bench_load(const char *params);	/* retries while the last unload settles */
 int bench_unload(void);
-/* Write rules, one a line, a page at most per write(); wait until active. */
+/* Write rules, one a line, a page at most per write(). */
+int bench_write_rules(const char *text);
+/* The same, then wait until every rule is active. */
 int bench_rules(const char *text);
 
 /* /proc/meminfo field, in kB, -1 if absent. */
