@@ -11,16 +11,20 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=$top/.cache
 
-# Both bookworm kernels, through their meta-packages (the ABI number in the
-# versioned names changes with every point release).
+# The kernels scripts/kernels' table builds on the host (bookworm's two),
+# through their meta-packages (the ABI number in the versioned names
+# changes with every point release); the others come with their build
+# roots, below.
+mapfile -t host_kernels < <("$top/scripts/kernels" --table |
+	awk '$4 == "host" { print "linux-image-" $3; print "linux-headers-" $3 }')
 packages=(
-	linux-image-amd64 linux-headers-amd64
-	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	"${host_kernels[@]}"
 	linux-source-6.1
 	qemu-system-x86 busybox-static cpio gzip xz-utils
 	build-essential bc bison flex libelf-dev libssl-dev kmod
 	sparse perl
-	mmdebstrap e2fsprogs debian-archive-keyring	# scripts/sd-image
+	mmdebstrap e2fsprogs debian-archive-keyring	# scripts/sd-image, scripts/build-root
+	util-linux					# unshare, for scripts/build-root
 )
 
 missing=()
@@ -52,6 +56,14 @@ if [ ! -f "$stamp" ] || [ "$src" -nt "$stamp" ]; then
 		linux-source-6.1/scripts/const_structs.checkpatch
 	touch "$stamp"
 fi
+
+# The build roots of the kernels the host's gcc cannot build (trixie's,
+# sid's): made the first time (a few minutes each, with progress), then
+# followed to a new ABI when their suite's meta-packages move (looked up
+# once a day).
+for suite in $("$top/scripts/kernels" --table | awk '$4 == "root" { print $2 }' | uniq); do
+	"$top/scripts/build-root" --refresh "$suite" >/dev/null
+done
 
 for k in $("$top/scripts/kernels"); do
 	echo "setup: kernel $k ready"
