@@ -59,6 +59,7 @@
  * rcu_read_lock().  Nothing here sleeps or allocates.
  */
 #include <linux/cgroup.h>
+#include <linux/mm.h>
 #include <linux/mm_types.h>
 #include <linux/oom.h>
 #include <linux/pid.h>
@@ -69,6 +70,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include "conftest.h"
 #include "oomctl.h"
 
 #define QUIET_TRACKED	8
@@ -107,13 +109,26 @@ static bool holds_mm(struct task_struct *p)
 	return false;
 }
 
+/*
+ * Has the OOM reaper done what it could with @mm (MMF_OOM_SKIP)?  The
+ * flags became a bitmap with accessors in 7.x (module/conftest/).
+ */
+static bool oom_skipped(const struct mm_struct *mm)
+{
+#ifdef OOMCTL_HAVE_MM_FLAGS_TEST
+	return mm_flags_test(MMF_OOM_SKIP, mm);
+#else
+	return test_bit(MMF_OOM_SKIP, &mm->flags);
+#endif
+}
+
 /* Has the OOM reaper done what it could with @p's memory? */
 static bool reaped(struct task_struct *p)
 {
 	/* Set by mark_oom_victim(), kept as long as the signal struct. */
 	struct mm_struct *mm = READ_ONCE(p->signal->oom_mm);
 
-	return mm && test_bit(MMF_OOM_SKIP, &mm->flags);
+	return mm && oom_skipped(mm);
 }
 
 /* Called with tracked_lock held: forget a tracked victim. */
@@ -249,7 +264,7 @@ enum oomctl_quiet oomctl_quiet_kill(struct task_struct *victim)
 	struct mm_struct *mm = victim->mm;	/* task_lock() held */
 	enum oomctl_quiet why;
 
-	if (!mm || test_bit(MMF_OOM_SKIP, &mm->flags))
+	if (!mm || oom_skipped(mm))
 		return OOMCTL_QUIET_EXITING;
 	if (READ_ONCE(victim->signal->core_state))
 		return OOMCTL_QUIET_COREDUMP;
