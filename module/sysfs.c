@@ -40,7 +40,18 @@
 #include <linux/sysfs.h>
 #include <linux/user_namespace.h>
 
+#include "conftest.h"
 #include "oomctl.h"
+
+/*
+ * sysfs hands binary attributes over as const in 7.x, mutable in 6.1 and
+ * 6.12 (module/conftest/bin_attribute_const.c tells which).
+ */
+#ifdef OOMCTL_HAVE_BIN_ATTRIBUTE_CONST
+#define OOMCTL_BIN_CONST const
+#else
+#define OOMCTL_BIN_CONST
+#endif
 
 /**
  * oomctl_parse_bool - parse a switch value
@@ -245,8 +256,8 @@ static int rules_take_current(u64 *gen)
 static_assert(RULES_KEPT && !(RULES_KEPT & (RULES_KEPT - 1)));
 
 static ssize_t rules_read(struct file *file, struct kobject *kobj,
-			  struct bin_attribute *attr, char *buf, loff_t off,
-			  size_t count)
+			  OOMCTL_BIN_CONST struct bin_attribute *attr,
+			  char *buf, loff_t off, size_t count)
 {
 	struct kernfs_open_file *of = oomctl_of(file);
 	unsigned long place = (unsigned long)of->priv;
@@ -283,8 +294,8 @@ out:
  * program's stdout) writes nothing.
  */
 static ssize_t rules_write(struct file *file, struct kobject *kobj,
-			   struct bin_attribute *attr, char *buf, loff_t off,
-			   size_t count)
+			   OOMCTL_BIN_CONST struct bin_attribute *attr,
+			   char *buf, loff_t off, size_t count)
 {
 	int ret;
 
@@ -295,8 +306,8 @@ static ssize_t rules_write(struct file *file, struct kobject *kobj,
 }
 
 static ssize_t events_read(struct file *file, struct kobject *kobj,
-			   struct bin_attribute *attr, char *buf, loff_t off,
-			   size_t count)
+			   OOMCTL_BIN_CONST struct bin_attribute *attr,
+			   char *buf, loff_t off, size_t count)
 {
 	struct kernfs_open_file *of = oomctl_of(file);
 	unsigned long cursor = off ? (unsigned long)of->priv : 0;
@@ -324,7 +335,7 @@ static struct attribute *oomctl_attrs[] = {
 	NULL,
 };
 
-static struct bin_attribute *oomctl_bin_attrs[] = {
+static OOMCTL_BIN_CONST struct bin_attribute *oomctl_bin_attrs[] = {
 	&bin_attr_rules,
 	&bin_attr_events,
 	NULL,
@@ -334,7 +345,7 @@ static struct bin_attribute *oomctl_bin_attrs[] = {
 bool oomctl_world_readable;
 
 static umode_t oomctl_bin_visible(struct kobject *kobj,
-				  struct bin_attribute *attr, int n)
+				  OOMCTL_BIN_CONST struct bin_attribute *attr, int n)
 {
 	return attr->attr.mode | (oomctl_world_readable ? 0044 : 0);
 }
