@@ -506,7 +506,7 @@ int oomctl_events_init(void)
 	ring = kvcalloc(oomctl_events_max, sizeof(*ring), GFP_KERNEL);
 	if (!ring)
 		return -ENOMEM;
-	events_wq = alloc_workqueue("oomctl_events", WQ_MEM_RECLAIM, 0);
+	events_wq = alloc_workqueue("oomctl_events", WQ_MEM_RECLAIM | OOMCTL_WQ_PERCPU, 0);
 	if (!events_wq) {
 		kvfree(ring);
 		return -ENOMEM;

@@ -160,7 +160,7 @@ static void kill_pending(struct work_struct *work)
 
 int oomctl_kill_init(void)
 {
-	kill_wq = alloc_workqueue("oomctl_kill", WQ_MEM_RECLAIM, 0);
+	kill_wq = alloc_workqueue("oomctl_kill", WQ_MEM_RECLAIM | OOMCTL_WQ_PERCPU, 0);
 	return kill_wq ? 0 : -ENOMEM;
 }
 

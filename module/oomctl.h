@@ -27,8 +27,24 @@
 #include <linux/compiler.h>
 #include <linux/sched.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include "conftest.h"
 
 #define OOMCTL_VERSION "0.4.0"
+
+/*
+ * The flag for alloc_workqueue() that keeps a workqueue per-CPU, as every
+ * oomctl workqueue is: 7.x wants it said (WQ_PERCPU, and warns where a
+ * workqueue says neither that nor WQ_UNBOUND); 6.12.y has the flag (a
+ * stable backport) and per-CPU is its default anyway; 6.1 has no such
+ * flag (module/conftest/wq_percpu.c).
+ */
+#ifdef OOMCTL_HAVE_WQ_PERCPU
+#define OOMCTL_WQ_PERCPU	WQ_PERCPU
+#else
+#define OOMCTL_WQ_PERCPU	0
+#endif
 
 struct attribute_group;
 struct cgroup;

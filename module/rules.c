@@ -907,7 +907,7 @@ int oomctl_rules_init(const char *initial)
 				    GFP_KERNEL);
 	if (!rule_table.rules)
 		return -ENOMEM;
-	bind_wq = alloc_workqueue("oomctl_bind", 0, 0);
+	bind_wq = alloc_workqueue("oomctl_bind", OOMCTL_WQ_PERCPU, 0);
 	if (!bind_wq) {
 		ret = -ENOMEM;
 		goto err;
