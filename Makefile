@@ -5,8 +5,8 @@
 #   make demo      set up, build, boot a VM and show a policy at work
 #   make check     set up, build for every kernel, run the suite in a VM each
 #                  (STRESS=300: three times the stress and fuzz sizes)
-#   make modules   build oomctl.ko for every installed target kernel
-#                  (or one: make modules KVER=6.12.117+deb12-amd64)
+#   make modules   build oomctl.ko for every target kernel (scripts/kernels)
+#                  (or one: make modules KVER=trixie, or a full version)
 #   make lint      checkpatch --strict and sparse on the module sources
 #   make bench     run the benchmarks in a VM per kernel (scripts/bench;
 #                  BENCH=--smoke for tiny sizes)
@@ -23,7 +23,9 @@ setup:
 	scripts/setup.sh
 
 modules:
-	@set -e; for k in $${KVER:-$$(scripts/kernels)}; do scripts/build-module $$k; done
+	@failed=; for k in $${KVER:-$$(scripts/kernels)}; do \
+		scripts/build-module $$k || failed="$$failed $$k"; done; \
+	[ -z "$$failed" ] || { echo "make modules: the build failed for$$failed" >&2; exit 1; }
 
 # The programs that go into the VM beside the module (the benchmarks,
 # built into build/bench, go in through scripts/bench's --add).
