@@ -131,9 +131,15 @@ FIXTURE_TEARDOWN(quiet)
 	EXPECT_EQ(0, oomctl_unload());
 }
 
-/* The victim alone dies; no oom_kill anywhere; the event says how. */
+/*
+ * The victim alone dies; no oom_kill anywhere; the event says how.
+ * @threads: the victim's threads that allocate.  Each may be marked a
+ * victim by the kernel itself: a thread of a dying process that enters a
+ * memcg OOM is marked without a decision where mem_cgroup_out_of_memory()
+ * no longer skips dying tasks (7.x), and stats/victims counts every mark.
+ */
 static void expect_quiet(struct __test_metadata *_metadata, long vm_oom_kill,
-			 pid_t victim)
+			 pid_t victim, int threads)
 {
 	char buf[64], want[16];
 	const char *ev;
@@ -145,7 +151,8 @@ static void expect_quiet(struct __test_metadata *_metadata, long vm_oom_kill,
 	EXPECT_EQ(1, oomctl_stat("quiet_kills"));
 	EXPECT_EQ(0, oomctl_stat("quiet_declined"));
 	EXPECT_EQ(1, oomctl_stat("decisions_process"));
-	EXPECT_EQ(1, oomctl_stat("victims"));
+	EXPECT_LE(1, oomctl_stat("victims"));
+	EXPECT_GE(threads, oomctl_stat("victims"));
 	ev = event_line(1);
 	TH_LOG("%s", ev);
 	snprintf(want, sizeof(want), "%d", victim);
@@ -168,7 +175,7 @@ TEST_F(quiet, memcg_oom_counts_no_kill)
 	ASSERT_EQ(SIGKILL, child_end(hog, OOM_MS));
 	EXPECT_TRUE(child_alive(sleeper));
 	EXPECT_EQ(1, cg_event("app", "oom"));
-	expect_quiet(_metadata, self->vm_oom_kill, hog);
+	expect_quiet(_metadata, self->vm_oom_kill, hog, 1);
 	EXPECT_TRUE(dmesg_has("process kill after memcg OOM in " T "/app",
 			      "killed quietly (no oom_kill in memory.events)"));
 	/* Recorded a few seconds after the kill: the victim has exited. */
@@ -187,7 +194,7 @@ TEST_F(quiet, oom_group_memcg_counts_no_kill)
 	hog = spawn_hog("app/job", 0);
 	ASSERT_EQ(SIGKILL, child_end(hog, OOM_MS));
 	EXPECT_TRUE(child_alive(sleeper));
-	expect_quiet(_metadata, self->vm_oom_kill, hog);
+	expect_quiet(_metadata, self->vm_oom_kill, hog, 1);
 }
 
 TEST_F(quiet, global_oom_counts_no_kill)
@@ -199,7 +206,7 @@ TEST_F(quiet, global_oom_counts_no_kill)
 	ASSERT_EQ(SIGKILL, child_end(hog, OOM_MS));
 	EXPECT_TRUE(child_alive(sleeper));
 	/* Nothing else is a candidate: the hog is the one and only victim. */
-	expect_quiet(_metadata, self->vm_oom_kill, hog);
+	expect_quiet(_metadata, self->vm_oom_kill, hog, 1);
 	EXPECT_EQ(1, oomctl_stat("global_kills"));
 }
 
@@ -268,7 +275,7 @@ TEST_F(quiet, leaderless_threads_all_die)
 	ASSERT_LT(0, victim);
 	ASSERT_EQ(SIGKILL, child_end(victim, OOM_MS));
 	EXPECT_TRUE(child_alive(sleeper));
-	expect_quiet(_metadata, self->vm_oom_kill, victim);
+	expect_quiet(_metadata, self->vm_oom_kill, victim, 2);
 }
 
 /*
