@@ -58,11 +58,16 @@ if [ ! -f "$stamp" ] || [ "$src" -nt "$stamp" ]; then
 fi
 
 # The build roots of the kernels the host's gcc cannot build (trixie's,
-# sid's): made the first time (a few minutes each, with progress), then
-# followed to a new ABI when their suite's meta-packages move (looked up
-# once a day).
-for suite in $("$top/scripts/kernels" --table | awk '$4 == "root" { print $2 }' | uniq); do
-	"$top/scripts/build-root" --refresh "$suite" >/dev/null
+# sid's): made the first time (a few minutes each, mostly downloads and
+# dpkg, so side by side; with progress), then followed to a new ABI when
+# their suite's meta-packages move (looked up once a day).
+pids=()
+for suite in $("$top/scripts/kernels" --table | awk '$4 == "root" { print $2 }' | sort -u); do
+	"$top/scripts/build-root" --refresh "$suite" >/dev/null &
+	pids+=("$!")
+done
+for pid in ${pids[@]+"${pids[@]}"}; do
+	wait "$pid" || { echo "setup: a build root failed (see above)" >&2; exit 1; }
 done
 
 for k in $("$top/scripts/kernels"); do
