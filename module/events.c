@@ -50,7 +50,14 @@ static u64 next_seq = 1;			/* event_lock */
  * Set by oomctl_event_commit(), cleared when out_of_memory() next begins.
  */
 static u64 cur_seq;				/* event_lock */
+/*
+ * The killer is compared by address and start time: with the probes
+ * missing (kprobes disarmed, hooks.c) nothing clears it when the next
+ * out_of_memory() begins, and a later task may have the address of the
+ * killer that has since exited.
+ */
 static const struct task_struct *cur_killer;	/* event_lock; compared only */
+static u64 cur_killer_start;			/* event_lock */
 /*
  * The victim's process, by its signal_struct (shared by its threads): the
  * kernel's __oom_kill_process() kills and marks another thread of it when
@@ -202,6 +209,7 @@ void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
 	oomctl_event_sanitize(ev->rule);
 	cur_seq = ev->seq;
 	cur_killer = current;
+	cur_killer_start = current->start_time;
 	cur_victim = victim->signal;
 	spin_unlock_irqrestore(&event_lock, flags);
 	schedule_notify(settle);
@@ -271,7 +279,8 @@ bool oomctl_event_victim(struct task_struct *task, bool hooks_missed)
 	bool settle = false;
 
 	spin_lock_irqsave(&event_lock, flags);
-	ev = current == cur_killer ? event_of(cur_seq) : NULL;
+	ev = current == cur_killer && current->start_time == cur_killer_start ?
+	     event_of(cur_seq) : NULL;
 	if (ev && (task->signal == cur_victim ||
 		   (ev->target_cgid && task_under(task, ev->target_cgid)))) {
 		ev->tasks_killed++;
