@@ -10,6 +10,11 @@
 #   make lint      checkpatch --strict and sparse on the module sources
 #   make bench     run the benchmarks in a VM per kernel (scripts/bench;
 #                  BENCH=--smoke for tiny sizes)
+#   make deb       the oomctl-dkms Debian package, lintian-checked
+#                  (scripts/deb: build/deb/oomctl-dkms_VERSION_all.deb)
+#   make dkms-test dkms add/build/install/remove in a scratch DKMS tree
+#                  for every target kernel, nothing loaded (scripts/dkms-test)
+#   make apply-test oomctl-apply against a fake sysfs (scripts/apply-test)
 #   make setup     install what the above need (apt-get; as root)
 #
 # Everything that loads the module does so inside QEMU (scripts/vm-run),
@@ -51,7 +56,16 @@ demo:
 bench:
 	scripts/bench $(BENCH)
 
+deb:
+	scripts/deb --lintian
+
+dkms-test:
+	scripts/dkms-test
+
+apply-test:
+	scripts/apply-test
+
 clean:
 	rm -rf build
 
-.PHONY: all setup modules guest-programs lint check demo bench clean
+.PHONY: all setup modules guest-programs lint check demo bench deb dkms-test apply-test clean

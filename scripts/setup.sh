@@ -25,6 +25,7 @@ packages=(
 	sparse perl
 	mmdebstrap e2fsprogs debian-archive-keyring	# scripts/sd-image, scripts/build-root
 	util-linux					# unshare, for scripts/build-root
+	dkms dh-dkms debhelper lintian fakeroot		# scripts/dkms-test, make deb
 )
 
 missing=()
