@@ -26,6 +26,7 @@ packages=(
 	mmdebstrap e2fsprogs debian-archive-keyring	# scripts/sd-image, scripts/build-root
 	util-linux					# unshare, for scripts/build-root
 	dkms dh-dkms debhelper lintian fakeroot		# scripts/dkms-test, make deb
+	bash-static					# scripts/apply-test --vm
 )
 
 missing=()
