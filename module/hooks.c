@@ -105,7 +105,9 @@ static void oomctl_note_victim(struct task_struct *task)
 	fault = oomctl_hooks_fault();
 	if (!fault) {
 		hooks_failing = false;
-		oomctl_event_victim(task, false);
+		/* A task already exiting, marked without a decision. */
+		if (!oomctl_event_victim(task, false))
+			oomctl_count(OOMCTL_STAT_VICTIMS_UNDECIDED);
 		return;
 	}
 	if (!hooks_failing) {

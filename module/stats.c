@@ -57,6 +57,7 @@ OOMCTL_STAT_ATTR(quiet_kills, OOMCTL_STAT_QUIET_KILLS);
 OOMCTL_STAT_ATTR(quiet_declined, OOMCTL_STAT_QUIET_DECLINED);
 OOMCTL_STAT_ATTR(quiet_lingering, OOMCTL_STAT_QUIET_LINGERING);
 OOMCTL_STAT_ATTR(hooks_missed, OOMCTL_STAT_HOOKS_MISSED);
+OOMCTL_STAT_ATTR(victims_undecided, OOMCTL_STAT_VICTIMS_UNDECIDED);
 
 static struct attribute *stats_attrs[] = {
 	&stat_attr_global_ooms.attr.attr,
@@ -80,6 +81,7 @@ static struct attribute *stats_attrs[] = {
 	&stat_attr_quiet_declined.attr.attr,
 	&stat_attr_quiet_lingering.attr.attr,
 	&stat_attr_hooks_missed.attr.attr,
+	&stat_attr_victims_undecided.attr.attr,
 	NULL,
 };
 

@@ -195,6 +195,23 @@ const char *event_field(const char *text, const char *key, char *buf, size_t siz
 	return buf;
 }
 
+long events_sum(const char *key)
+{
+	char line[4096], val[32];
+	long sum = 0;
+	FILE *f;
+
+	f = fopen(oomctl_file("events"), "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		sum += atol(event_field(line, key, val, sizeof(val)));
+	if (ferror(f))
+		sum = -1;
+	fclose(f);
+	return sum;
+}
+
 long keyed_value(const char *path, const char *key)
 {
 	char buf[8192], *line, *save;

@@ -53,6 +53,8 @@ long proc_vmstat(const char *key);
  * events file's "key=value" fields), as a string in @buf; "" if none.
  */
 const char *event_field(const char *text, const char *key, char *buf, size_t size);
+/* @key's values summed over every event in the ring; -1 if unreadable. */
+long events_sum(const char *key);
 
 /* Add or replace the rule for CG_TEST/<cg> ("" for the test root). */
 int oomctl_rule(const char *cg, const char *keys);

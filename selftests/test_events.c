@@ -179,6 +179,7 @@ TEST_F(events, counters_add_up)
 		{ "fallback_kills", 0 }, { "events_dropped", 0 },
 		{ "quiet_kills", 1 }, { "quiet_declined", 0 },
 		{ "quiet_lingering", 0 }, { "hooks_missed", 0 },
+		{ "victims_undecided", 0 },
 	};
 	const char *last;
 	char buf[64];

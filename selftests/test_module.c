@@ -194,6 +194,7 @@ static const char * const all_files[] = {
 	"stats/fallback_dropped", "stats/tasks_killed", "stats/sysrq_kills",
 	"stats/bias_applied", "stats/events_dropped", "stats/quiet_kills",
 	"stats/quiet_declined", "stats/quiet_lingering", "stats/hooks_missed",
+	"stats/victims_undecided",
 };
 
 /* Entries in a directory, "." and ".." aside. */
