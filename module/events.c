@@ -14,8 +14,10 @@
  * the atomic OOM path.  notify_work does both, on a WQ_MEM_RECLAIM
  * workqueue, NOTIFY_DELAY after the last change to any event, by which
  * time the kill it reports on is complete; in a storm of OOMs it waits
- * NOTIFY_MAX_WAIT at most.  Events overwritten before the worker got to
- * them are not told in dmesg (stats/events_dropped counts them).
+ * NOTIFY_MAX_WAIT at most.  An event whose kill is the fallback killer's
+ * (kill.c, another worker, which may run later) is told, and the events
+ * after it, once that has reported.  Events overwritten before the worker
+ * got to them are not told in dmesg (stats/events_dropped counts them).
  *
  * event_lock protects the ring, next_seq, the cur_* fields and
  * notify_first.  It is taken from the OOM path and from workers, so with
@@ -343,11 +345,13 @@ void oomctl_event_freed(u64 seq, enum oomctl_freed freed)
 }
 
 /**
- * oomctl_event_add_killed - the fallback killer killed @n tasks for @seq
+ * oomctl_event_fallback_done - the fallback killer killed @n tasks for @seq
  * @seq: the event's sequence number
- * @n: tasks killed
+ * @n: tasks killed (0 also for a kill that was dropped)
+ *
+ * The event can be told in dmesg from now on.
  */
-void oomctl_event_add_killed(u64 seq, unsigned int n)
+void oomctl_event_fallback_done(u64 seq, unsigned int n)
 {
 	struct oomctl_event *ev;
 	unsigned long flags;
@@ -355,8 +359,10 @@ void oomctl_event_add_killed(u64 seq, unsigned int n)
 
 	spin_lock_irqsave(&event_lock, flags);
 	ev = event_of(seq);
-	if (ev)
+	if (ev) {
 		ev->tasks_killed += n;
+		ev->fallback_pending = false;
+	}
 	settle = note_change();
 	spin_unlock_irqrestore(&event_lock, flags);
 	schedule_notify(settle);
@@ -402,19 +408,26 @@ static void notify_events(struct work_struct *work)
 {
 	static struct oomctl_event ev;	/* one notify_work runs at a time */
 	unsigned long flags;
+	u64 seq;
 
 	spin_lock_irqsave(&event_lock, flags);
 	notify_first = 0;
 	spin_unlock_irqrestore(&event_lock, flags);
 	for (;;) {
 		spin_lock_irqsave(&event_lock, flags);
-		if (reported_seq + 1 >= next_seq) {
+		/* Events overwritten before we got to them are not told. */
+		seq = max(reported_seq + 1, oldest_seq());
+		/*
+		 * None left, or one whose fallback kill is still to come: its
+		 * report queues this work again, and the events after it wait,
+		 * so that dmesg tells them in order.
+		 */
+		if (seq >= next_seq || event_of(seq)->fallback_pending) {
 			spin_unlock_irqrestore(&event_lock, flags);
 			break;
 		}
-		/* Events overwritten before we got to them are not told. */
-		reported_seq = max(reported_seq + 1, oldest_seq());
-		ev = *event_of(reported_seq);
+		reported_seq = seq;
+		ev = *event_of(seq);
 		spin_unlock_irqrestore(&event_lock, flags);
 		print_event(&ev);
 	}

@@ -154,7 +154,7 @@ static void kill_pending(struct work_struct *work)
 		oomctl_count(OOMCTL_STAT_FALLBACK_KILLS);
 		oomctl_count_n(OOMCTL_STAT_FALLBACK_TASKS, killed);
 		oomctl_count_n(OOMCTL_STAT_TASKS_KILLED, killed);
-		oomctl_event_add_killed(job.seq, killed);
+		oomctl_event_fallback_done(job.seq, killed);
 	}
 }
 

@@ -207,6 +207,7 @@ struct oomctl_event {
 	bool dry_run;
 	bool narrowed;			/* target narrowed to the OOM domain */
 	bool hooks_missed;		/* oomctl's probes missed this kill */
+	bool fallback_pending;		/* the fallback killer has not reported */
 	pid_t victim_pid;		/* its process (thread group) */
 	unsigned int tasks_killed;
 	unsigned long victim_rss_kb;
@@ -246,7 +247,7 @@ void oomctl_event_copy_path(char *dst, struct cgroup *cgrp);
 bool oomctl_event_victim(struct task_struct *task, bool hooks_missed);
 void oomctl_event_oom_start(void);
 void oomctl_event_sanitize(char *s);
-void oomctl_event_add_killed(u64 seq, unsigned int n);
+void oomctl_event_fallback_done(u64 seq, unsigned int n);
 void oomctl_event_quiet_raced(u64 seq);
 void oomctl_event_freed(u64 seq, enum oomctl_freed freed);
 ssize_t oomctl_events_read(unsigned long *cursor, char *buf, size_t count);

@@ -480,10 +480,13 @@ struct mem_cgroup *oomctl_decide(struct task_struct *victim,
 		ev->target_cgid = cgroup_id(result->css.cgroup);
 	}
 	seq = ev->seq;
+	ev->fallback_pending = fallback && !dry_run;
 	oomctl_event_commit(ev, victim, flags);
 
-	if (fallback && !dry_run && !oomctl_fallback_queue(target, seq, victim))
+	if (fallback && !dry_run && !oomctl_fallback_queue(target, seq, victim)) {
 		oomctl_count(OOMCTL_STAT_FALLBACK_DROPPED);
+		oomctl_event_fallback_done(seq, 0);
+	}
 	rcu_read_unlock();
 	return result;
 }

@@ -185,7 +185,7 @@ TEST_F(counts, fallback_decisions_each_counted)
 	struct holder h1 = { .mb = 6 }, h2 = { .mb = 4 };
 	pid_t v1, v2, sleeper, alloc;
 	long n, seq, undecided, sum = 0;
-	char c, buf[32];
+	char c, buf[32], victim[64], told[96];
 	int i;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
@@ -227,6 +227,17 @@ TEST_F(counts, fallback_decisions_each_counted)
 	for (seq = 1; seq <= n; seq++) {
 		EXPECT_STREQ("fallback", field_of(seq, "mechanism", buf, sizeof(buf)));
 		sum += atol(field_of(seq, "tasks_killed", buf, sizeof(buf)));
+		/*
+		 * Its dmesg line waits for the fallback killer's report, which
+		 * came late here: it must tell the event's final count.
+		 */
+		snprintf(victim, sizeof(victim), "victim %s ",
+			 field_of(seq, "victim_pid", buf, sizeof(buf)));
+		field_of(seq, "tasks_killed", buf, sizeof(buf));
+		snprintf(told, sizeof(told), ", %s task%s by the fallback killer",
+			 buf, strcmp(buf, "1") ? "s" : "");
+		EXPECT_TRUE(dmesg_has(victim, told))
+			TH_LOG("no line with '%s' and '%s'", victim, told);
 	}
 	EXPECT_EQ(oomctl_stat("tasks_killed"), sum + undecided);
 	EXPECT_EQ(oomctl_stat("victims") + oomctl_stat("fallback_tasks"),
