@@ -15,6 +15,8 @@
 #   make dkms-test dkms add/build/install/remove in a scratch DKMS tree
 #                  for every target kernel, nothing loaded (scripts/dkms-test)
 #   make apply-test oomctl-apply against a fake sysfs (scripts/apply-test)
+#   make package-vm the .deb installed, rebooted with rules, purged, in the
+#                  systemd bed on 6.1 (scripts/package-vm)
 #   make setup     install what the above need (apt-get; as root)
 #
 # Everything that loads the module does so inside QEMU (scripts/vm-run),
@@ -65,7 +67,10 @@ dkms-test:
 apply-test:
 	scripts/apply-test
 
+package-vm:
+	scripts/package-vm
+
 clean:
 	rm -rf build
 
-.PHONY: all setup modules guest-programs lint check demo bench deb dkms-test apply-test clean
+.PHONY: all setup modules guest-programs lint check demo bench deb dkms-test apply-test package-vm clean
