@@ -233,6 +233,7 @@ struct oomctl_match {
 
 extern unsigned int oomctl_max_rules;
 bool oomctl_rules_lookup(struct cgroup *cgrp, struct oomctl_match *match);
+int oomctl_rules_bias(struct cgroup *cgrp);
 int oomctl_rules_write(const char *buf, size_t len);
 char *oomctl_rules_render(size_t *len);
 int oomctl_rules_init(const char *initial);

@@ -568,14 +568,12 @@ void oomctl_record_missed(struct task_struct *victim, bool global)
  */
 int oomctl_bias_of(struct task_struct *p)
 {
-	struct oomctl_match match;
-	int adj, bias = 0;
+	int adj, bias;
 
 	if (READ_ONCE(oomctl_dry_run))
 		return 0;
 	rcu_read_lock();
-	if (oomctl_rules_lookup(task_dfl_cgroup(p), &match))
-		bias = match.bias;
+	bias = oomctl_rules_bias(task_dfl_cgroup(p));
 	rcu_read_unlock();
 	if (!bias)
 		return 0;

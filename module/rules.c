@@ -63,6 +63,17 @@
  * than bind_work has room for (CHANGES_MAX) before it runs, it
  * re-resolves every rule once.
  *
+ * The bias of a task's cgroup is asked for each task an OOM scans
+ * (oom_badness(), through oomctl_rules_bias()): mostly the same few
+ * cgroups, many times.  Each CPU keeps the last answers in a small cache
+ * (bias_cache), keyed by the cgroup's id and the snapshot's generation, so
+ * that a task whose cgroup was asked about before costs a hash and two
+ * compares instead of the walk up its cgroup's ancestors with a binary
+ * search at each level.  An answer depends only on the snapshot and on
+ * the cgroup's ancestors, which never change (cgroup v2 moves no
+ * cgroup); a new snapshot has a new generation, and a cgroup id is never
+ * reused, so a stale answer is never taken.
+ *
  * A rule therefore binds moments after its cgroup is (re)created, as
  * systemd does with slices, though not synchronously: an OOM in a cgroup
  * created a few milliseconds earlier may still follow the rule above it.
@@ -72,10 +83,12 @@
 #include <linux/bsearch.h>
 #include <linux/cgroup.h>
 #include <linux/err.h>
+#include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/kernfs.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -126,6 +139,8 @@ struct snap_rule {
  */
 struct rule_snap {
 	struct rcu_head rcu;
+	u64 gen;			/* snap_gen when published: 1, 2, ... */
+	bool has_bias;			/* some rule has a bias */
 	unsigned int nr;
 	unsigned int nr_hashes;
 	u32 *hashes;			/* points into the same allocation */
@@ -148,6 +163,7 @@ static DEFINE_MUTEX(rules_mutex);
 static struct rule_table rule_table;		/* rules_mutex */
 static struct rule_snap __rcu *rule_snap;	/* written under rules_mutex */
 static bool snap_has_bias;			/* rules_mutex */
+static u64 snap_gen;				/* rules_mutex */
 static bool bind_added;				/* rules_mutex; set by writes */
 static bool bind_republish;			/* rules_mutex; a retry is due */
 /* jiffies when the oom_badness() probe may go (hooks.c); 0: not due. */
@@ -168,6 +184,30 @@ static struct workqueue_struct *bind_wq;
 static void bind_rules(struct work_struct *work);
 static DECLARE_DELAYED_WORK(bind_work, bind_rules);
 
+/*
+ * A CPU's last answers of oomctl_rules_bias(): BIAS_CACHE_SIZE entries,
+ * direct-mapped by cgroup id.  An entry is valid for the snapshot whose
+ * generation it holds (0: none, never published).  Each CPU's entries
+ * are read and written only by that CPU with preemption off, by one
+ * oom_badness() probe at a time (the probe does not nest, and no
+ * interrupt scores tasks): no lock.  Allocated before the first snapshot
+ * is published, freed after the last reader is gone.
+ */
+#define BIAS_CACHE_BITS		6
+#define BIAS_CACHE_SIZE		BIT(BIAS_CACHE_BITS)
+
+struct bias_cache_entry {
+	u64 gen;
+	u64 cgid;
+	int bias;
+};
+
+struct bias_cache {
+	struct bias_cache_entry e[BIAS_CACHE_SIZE];
+};
+
+static struct bias_cache __percpu *bias_cache;
+
 /* ---- lookup, from the OOM path (atomic context, under RCU) ---- */
 
 static int snap_rule_cmp(const void *key, const void *elt)
@@ -178,6 +218,40 @@ static int snap_rule_cmp(const void *key, const void *elt)
 	if (id < r->cgid)
 		return -1;
 	return id > r->cgid;
+}
+
+/*
+ * The rule bound to cgroup @id in @snap, or NULL: bsearch() without its
+ * indirect call to a comparison function, for the OOM path's hot loop.
+ */
+static const struct snap_rule *snap_find(const struct rule_snap *snap, u64 id)
+{
+	unsigned int lo = 0, hi = snap->nr, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (id < snap->rules[mid].cgid)
+			hi = mid;
+		else if (id > snap->rules[mid].cgid)
+			lo = mid + 1;
+		else
+			return &snap->rules[mid];
+	}
+	return NULL;
+}
+
+/* The rule nearest above @cgrp in @snap, and where it is; NULL if none. */
+static const struct snap_rule *snap_nearest(const struct rule_snap *snap,
+					    struct cgroup **cgrp)
+{
+	const struct snap_rule *r;
+
+	for (; *cgrp; *cgrp = cgroup_parent(*cgrp)) {
+		r = snap_find(snap, cgroup_id(*cgrp));
+		if (r)
+			return r;
+	}
+	return NULL;
 }
 
 /**
@@ -195,23 +269,54 @@ bool oomctl_rules_lookup(struct cgroup *cgrp, struct oomctl_match *match)
 {
 	struct rule_snap *snap = rcu_dereference(rule_snap);
 	const struct snap_rule *r;
-	u64 id;
 
 	if (!snap || !snap->nr)
 		return false;
-	for (; cgrp; cgrp = cgroup_parent(cgrp)) {
-		id = cgroup_id(cgrp);
-		r = bsearch(&id, snap->rules, snap->nr, sizeof(*r), snap_rule_cmp);
-		if (r) {
-			match->cgrp = cgrp;
-			match->policy = r->policy;
-			match->kill = r->kill;
-			match->bias = r->bias;
-			match->path = r->path;
-			return true;
-		}
+	r = snap_nearest(snap, &cgrp);
+	if (!r)
+		return false;
+	match->cgrp = cgrp;
+	match->policy = r->policy;
+	match->kill = r->kill;
+	match->bias = r->bias;
+	match->path = r->path;
+	return true;
+}
+
+/**
+ * oomctl_rules_bias - the bias of the rule nearest above a cgroup
+ * @cgrp: the cgroup of a task being scored
+ *
+ * What oomctl_rules_lookup() would find for @cgrp's bias, from this CPU's
+ * cache when it was asked before since the last change of the rules (see
+ * bias_cache).  Takes no lock and does not sleep.  The caller holds
+ * rcu_read_lock().
+ *
+ * Return: the bias, 0 if no rule or a rule without one covers @cgrp.
+ */
+int oomctl_rules_bias(struct cgroup *cgrp)
+{
+	struct rule_snap *snap = rcu_dereference(rule_snap);
+	struct bias_cache_entry *e;
+	const struct snap_rule *r;
+	u64 id;
+	int bias;
+
+	if (!snap || !snap->has_bias)
+		return 0;
+	id = cgroup_id(cgrp);
+	e = &get_cpu_ptr(bias_cache)->e[hash_64(id, BIAS_CACHE_BITS)];
+	if (e->gen == snap->gen && e->cgid == id) {
+		bias = e->bias;
+	} else {
+		r = snap_nearest(snap, &cgrp);
+		bias = r ? r->bias : 0;
+		e->gen = snap->gen;
+		e->cgid = id;
+		e->bias = bias;
 	}
-	return false;
+	put_cpu_ptr(bias_cache);
+	return bias;
 }
 
 /* ---- snapshot and binding (process context, rules_mutex held) ---- */
@@ -271,6 +376,8 @@ static int publish_snapshot(const struct rule_table *t)
 		n++;
 	}
 	snap->nr = n;
+	snap->gen = ++snap_gen;
+	snap->has_bias = bias;
 	sort(snap->rules, n, sizeof(snap->rules[0]), snap_rule_sort_cmp, NULL);
 	snap->hashes = (u32 *)&snap->rules[n];
 	snap->nr_hashes = t->nr;
@@ -515,8 +622,7 @@ static void probe_cgroup_rmdir(void *data, struct cgroup *cgrp, const char *path
 	id = cgroup_id(cgrp);
 	rcu_read_lock();
 	snap = rcu_dereference(rule_snap);
-	found = snap && bsearch(&id, snap->rules, snap->nr, sizeof(snap->rules[0]),
-				snap_rule_cmp);
+	found = snap && snap_find(snap, id);
 	rcu_read_unlock();
 	if (found)
 		queue_change(CHANGE_RMDIR, cgrp);
@@ -905,8 +1011,11 @@ int oomctl_rules_init(const char *initial)
 
 	rule_table.rules = kvcalloc(oomctl_max_rules, sizeof(*rule_table.rules),
 				    GFP_KERNEL);
-	if (!rule_table.rules)
-		return -ENOMEM;
+	bias_cache = alloc_percpu(struct bias_cache);
+	if (!rule_table.rules || !bias_cache) {
+		ret = -ENOMEM;
+		goto err;
+	}
 	bind_wq = alloc_workqueue("oomctl_bind", OOMCTL_WQ_PERCPU, 0);
 	if (!bind_wq) {
 		ret = -ENOMEM;
@@ -962,4 +1071,6 @@ void oomctl_rules_exit(void)
 	synchronize_rcu();
 	kvfree(snap);
 	free_table(&rule_table);
+	free_percpu(bias_cache);
+	bias_cache = NULL;
 }

@@ -6,6 +6,7 @@
  * last resort, not immune.  /proc/<pid>/oom_score shows the bias.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,6 +375,98 @@ TEST_F(bias, unbiased_task_keeps_its_score)
 	EXPECT_LE(base - 340, proc_oom_score(a));
 	EXPECT_GE(base - 326, proc_oom_score(a));
 	EXPECT_LE(1, oomctl_stat("bias_applied"));
+	kill(a, SIGKILL);
+}
+
+/* Is @pid's score @delta (+-7) away from @base? */
+static bool score_near(pid_t pid, long base, long delta)
+{
+	long score = proc_oom_score(pid);
+
+	return score >= base + delta - 7 && score <= base + delta + 7;
+}
+
+/* Move @pid to @cg. */
+static int move_to(const char *cg, pid_t pid)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%d", pid);
+	return cg_write(cg, "cgroup.procs", text);
+}
+
+/* Wait until the rules file shows @line (bound or unbound by the worker). */
+static bool rule_shows(const char *line)
+{
+	char buf[4096];
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		if (oomctl_read("rules", buf, sizeof(buf)) >= 0 && strstr(buf, line))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/*
+ * Each CPU caches the bias of the cgroups it scored, keyed by cgroup id
+ * and the rule table's generation (rules.c).  With every read on one CPU,
+ * a second read of a score is the cache's answer: it must follow a task
+ * moved to another cgroup (same table), a rule added above or changed, a
+ * cgroup created under a biased one (same table), and a cgroup removed
+ * and created again under its rule's path (a new id).  A bias of 500 is
+ * 333 on the proc scale, 250 is 166, a bit less each (see above).
+ */
+TEST_F(bias, cached_bias_follows_changes)
+{
+	cpu_set_t cpu0;
+	long base;
+	pid_t a;
+
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu0), &cpu0));
+	scored_hog(_metadata, 16, &a, &base);
+
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=500"));
+	EXPECT_TRUE(score_near(a, base, 333));
+	EXPECT_TRUE(score_near(a, base, 333));
+	/* Another cgroup, the same table: p/b has no rule. */
+	ASSERT_EQ(0, move_to("p/b", a));
+	EXPECT_TRUE(score_near(a, base, 0));
+	EXPECT_TRUE(score_near(a, base, 0));
+	/* A rule added above p/b, then changed. */
+	ASSERT_EQ(0, oomctl_rule("p", "bias=-500"));
+	EXPECT_TRUE(score_near(a, base, -333));
+	ASSERT_EQ(0, oomctl_rule("p", "bias=250"));
+	EXPECT_TRUE(score_near(a, base, 166));
+	EXPECT_TRUE(score_near(a, base, 166));
+	ASSERT_EQ(0, oomctl_rule("p", "bias=-500"));
+	EXPECT_TRUE(score_near(a, base, -333));
+	/* A cgroup created now (no rule names it: the same table) inherits. */
+	ASSERT_EQ(0, cg_create("p/e"));
+	ASSERT_EQ(0, move_to("p/e", a));
+	EXPECT_TRUE(score_near(a, base, -333));
+	/* The rule on p/a still holds for p/a. */
+	ASSERT_EQ(0, move_to("p/a", a));
+	EXPECT_TRUE(score_near(a, base, 333));
+
+	/* A rule whose cgroup is removed and made again: bound to the new one. */
+	ASSERT_EQ(0, oomctl_rule("p/d", "bias=250"));
+	ASSERT_EQ(0, cg_create("p/d"));
+	ASSERT_TRUE(rule_shows(T "/p/d policy=kernel bias=250 # active"));
+	ASSERT_EQ(0, move_to("p/d", a));
+	EXPECT_TRUE(score_near(a, base, 166));
+	ASSERT_EQ(0, move_to("p/b", a));
+	EXPECT_TRUE(score_near(a, base, -333));
+	ASSERT_EQ(0, rmdir(cg_path("p/d", NULL)));
+	ASSERT_TRUE(rule_shows(T "/p/d policy=kernel bias=250 # inactive"));
+	ASSERT_EQ(0, cg_create("p/d"));
+	ASSERT_TRUE(rule_shows(T "/p/d policy=kernel bias=250 # active"));
+	ASSERT_EQ(0, move_to("p/d", a));
+	EXPECT_TRUE(score_near(a, base, 166));
+	EXPECT_TRUE(score_near(a, base, 166));
 	kill(a, SIGKILL);
 }
 
