@@ -19,10 +19,16 @@
  * after it, once that has reported.  Events overwritten before the worker
  * got to them are not told in dmesg (stats/events_dropped counts them).
  *
- * event_lock protects the ring, next_seq, the cur_* fields and
- * notify_first.  It is taken from the OOM path and from workers, so with
- * IRQs off, and by readers of the events file, for the copy of one slot
- * at a time (oomctl_events_read()): nobody formats or allocates under it.
+ * event_lock, a seqlock, protects the ring, next_seq, the cur_* fields
+ * and notify_first.  Its lock is taken from the OOM path and from
+ * workers, so with IRQs off; a change to the ring or next_seq is a write
+ * (write_seqlock_irqsave(), which also bumps the sequence), a change of
+ * the other fields or a look at a slot is not (read_seqlock_excl_irqsave()).
+ * Readers of the events file (oomctl_events_read()) copy one slot at a
+ * time without the lock and check the sequence: the OOM path never waits
+ * for them, unless a copy raced with a change, when the copy is made
+ * again under the lock (one slot's memcpy).  Nobody formats or allocates
+ * under it.
  */
 #include <linux/cgroup.h>
 #include <linux/kernfs.h>
@@ -44,7 +50,7 @@
 /* Load-time parameter (main.c); fixed while the module is loaded. */
 unsigned int oomctl_events_max = 64;
 
-static DEFINE_SPINLOCK(event_lock);
+static DEFINE_SEQLOCK(event_lock);
 static struct oomctl_event *ring;		/* events_max slots */
 static u64 next_seq = 1;			/* event_lock */
 /*
@@ -182,7 +188,7 @@ struct oomctl_event *oomctl_event_start(unsigned long *flags)
 {
 	struct oomctl_event *ev;
 
-	spin_lock_irqsave(&event_lock, *flags);
+	write_seqlock_irqsave(&event_lock, *flags);
 	ev = &ring[next_seq % oomctl_events_max];
 	if (ev->seq)
 		oomctl_count(OOMCTL_STAT_EVENTS_DROPPED);
@@ -213,7 +219,7 @@ void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
 	cur_killer = current;
 	cur_killer_start = current->start_time;
 	cur_victim = victim->signal;
-	spin_unlock_irqrestore(&event_lock, flags);
+	write_sequnlock_irqrestore(&event_lock, flags);
 	schedule_notify(settle);
 }
 
@@ -229,11 +235,11 @@ void oomctl_event_oom_start(void)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&event_lock, flags);
+	read_seqlock_excl_irqsave(&event_lock, flags);
 	cur_seq = 0;
 	cur_killer = NULL;
 	cur_victim = NULL;
-	spin_unlock_irqrestore(&event_lock, flags);
+	read_sequnlock_excl_irqrestore(&event_lock, flags);
 }
 
 static bool task_under(struct task_struct *task, u64 cgid)
@@ -248,7 +254,10 @@ static bool task_under(struct task_struct *task, u64 cgid)
 	return found;
 }
 
-/* Called with event_lock held; the slot of @seq if it was not overwritten. */
+/*
+ * Called with event_lock held or in a seqlock read section: the slot of
+ * @seq if it was not overwritten.
+ */
 static struct oomctl_event *event_of(u64 seq)
 {
 	struct oomctl_event *ev = &ring[seq % oomctl_events_max];
@@ -256,7 +265,7 @@ static struct oomctl_event *event_of(u64 seq)
 	return seq && ev->seq == seq ? ev : NULL;
 }
 
-/* Called with event_lock held: the oldest event still in the ring. */
+/* As event_of(): the oldest event still in the ring. */
 static u64 oldest_seq(void)
 {
 	return next_seq > oomctl_events_max ? next_seq - oomctl_events_max : 1;
@@ -280,7 +289,7 @@ bool oomctl_event_victim(struct task_struct *task, bool hooks_missed)
 	unsigned long flags;
 	bool settle = false;
 
-	spin_lock_irqsave(&event_lock, flags);
+	write_seqlock_irqsave(&event_lock, flags);
 	ev = current == cur_killer && current->start_time == cur_killer_start ?
 	     event_of(cur_seq) : NULL;
 	if (ev && (task->signal == cur_victim ||
@@ -294,7 +303,7 @@ bool oomctl_event_victim(struct task_struct *task, bool hooks_missed)
 	} else {
 		ev = NULL;
 	}
-	spin_unlock_irqrestore(&event_lock, flags);
+	write_sequnlock_irqrestore(&event_lock, flags);
 	if (ev)
 		schedule_notify(settle);
 	return !!ev;
@@ -313,13 +322,13 @@ void oomctl_event_quiet_raced(u64 seq)
 	struct oomctl_event *ev;
 	unsigned long flags;
 
-	spin_lock_irqsave(&event_lock, flags);
+	write_seqlock_irqsave(&event_lock, flags);
 	ev = event_of(seq);
 	if (ev) {
 		ev->mechanism = OOMCTL_MECH_NONE;
 		ev->quiet = OOMCTL_QUIET_RACED;
 	}
-	spin_unlock_irqrestore(&event_lock, flags);
+	write_sequnlock_irqrestore(&event_lock, flags);
 }
 
 /**
@@ -335,12 +344,12 @@ void oomctl_event_freed(u64 seq, enum oomctl_freed freed)
 	unsigned long flags;
 	bool settle;
 
-	spin_lock_irqsave(&event_lock, flags);
+	write_seqlock_irqsave(&event_lock, flags);
 	ev = event_of(seq);
 	if (ev)
 		ev->freed = freed;
 	settle = note_change();
-	spin_unlock_irqrestore(&event_lock, flags);
+	write_sequnlock_irqrestore(&event_lock, flags);
 	schedule_notify(settle);
 }
 
@@ -357,14 +366,14 @@ void oomctl_event_fallback_done(u64 seq, unsigned int n)
 	unsigned long flags;
 	bool settle;
 
-	spin_lock_irqsave(&event_lock, flags);
+	write_seqlock_irqsave(&event_lock, flags);
 	ev = event_of(seq);
 	if (ev) {
 		ev->tasks_killed += n;
 		ev->fallback_pending = false;
 	}
 	settle = note_change();
-	spin_unlock_irqrestore(&event_lock, flags);
+	write_sequnlock_irqrestore(&event_lock, flags);
 	schedule_notify(settle);
 }
 
@@ -410,11 +419,11 @@ static void notify_events(struct work_struct *work)
 	unsigned long flags;
 	u64 seq;
 
-	spin_lock_irqsave(&event_lock, flags);
+	read_seqlock_excl_irqsave(&event_lock, flags);
 	notify_first = 0;
-	spin_unlock_irqrestore(&event_lock, flags);
+	read_sequnlock_excl_irqrestore(&event_lock, flags);
 	for (;;) {
-		spin_lock_irqsave(&event_lock, flags);
+		read_seqlock_excl_irqsave(&event_lock, flags);
 		/* Events overwritten before we got to them are not told. */
 		seq = max(reported_seq + 1, oldest_seq());
 		/*
@@ -423,12 +432,12 @@ static void notify_events(struct work_struct *work)
 		 * so that dmesg tells them in order.
 		 */
 		if (seq >= next_seq || event_of(seq)->fallback_pending) {
-			spin_unlock_irqrestore(&event_lock, flags);
+			read_sequnlock_excl_irqrestore(&event_lock, flags);
 			break;
 		}
 		reported_seq = seq;
 		ev = *event_of(seq);
-		spin_unlock_irqrestore(&event_lock, flags);
+		read_sequnlock_excl_irqrestore(&event_lock, flags);
 		print_event(&ev);
 	}
 	oomctl_sysfs_notify_events();
@@ -453,15 +462,56 @@ struct event_line {
 	char text[EVENT_LINE_MAX];
 };
 
+/*
+ * The ring's bounds, and a copy of the event of @seq, or of the oldest if
+ * @seq was overwritten; false if there is no such event.  Called with
+ * event_lock held or in a seqlock read section, where the values may be
+ * torn, and are thrown away when the section is retried.
+ */
+static bool peek_event(u64 seq, struct oomctl_event *dst, u64 *oldest, u64 *end)
+{
+	const struct oomctl_event *ev;
+
+	*oldest = oldest_seq();
+	*end = next_seq;
+	seq = max(seq, *oldest);
+	ev = seq < *end ? event_of(seq) : NULL;
+	if (ev)
+		*dst = *ev;
+	return !!ev;
+}
+
+/*
+ * peek_event() for a reader: without the lock, and only if that copy
+ * raced with a change of the ring, again under the lock.  The OOM path
+ * never waits for a reader that did not race with it.
+ */
+static bool copy_event(u64 seq, struct oomctl_event *dst, u64 *oldest, u64 *end)
+{
+	unsigned long flags;
+	unsigned int start;
+	bool found;
+
+	start = read_seqbegin(&event_lock);
+	found = peek_event(seq, dst, oldest, end);
+	if (!read_seqretry(&event_lock, start))
+		return found;
+	read_seqlock_excl_irqsave(&event_lock, flags);
+	found = peek_event(seq, dst, oldest, end);
+	read_sequnlock_excl_irqrestore(&event_lock, flags);
+	return found;
+}
+
 /**
  * oomctl_events_read - the events file's next bytes for one reader
  * @cursor: the reader's place, 0 for the start (the oldest event kept)
  * @buf: where to put them
  * @count: room in @buf
  *
- * Copies the events from @cursor on, oldest first, one slot at a time
- * under event_lock, and formats each line with the lock dropped: the OOM
- * path waits at most for one slot's memcpy, never for formatting, and one
+ * Copies the events from @cursor on, oldest first, one slot at a time,
+ * without event_lock unless the copy raced with a change of the ring,
+ * and formats each line with the lock dropped: the OOM path waits at most
+ * for one slot's memcpy (after such a race), never for formatting, and one
  * read costs at most @count bytes' worth of events (a page), however
  * full the ring.  A read returns whole lines, each one consistent copy
  * of its event; the lines of one reader are its events in order, those
@@ -481,27 +531,26 @@ ssize_t oomctl_events_read(unsigned long *cursor, char *buf, size_t count)
 	u64 seq = *cursor >> CURSOR_LINE_BITS;
 	size_t skip = *cursor & CURSOR_LINE_MASK, done = 0, n;
 	struct event_line *line;
-	unsigned long flags;
 	int len;
 
 	line = kmalloc(sizeof(*line), GFP_KERNEL);
 	if (!line)
 		return -ENOMEM;
 	while (done < count) {
-		spin_lock_irqsave(&event_lock, flags);
-		if (seq < oldest_seq()) {
+		u64 oldest, end;
+		bool found;
+
+		found = copy_event(seq, &line->ev, &oldest, &end);
+		if (seq < oldest) {
 			/* Overwritten before this reader got to it. */
 			if (skip)
 				buf[done++] = '\n';	/* end the line cut short */
-			seq = oldest_seq();
+			seq = oldest;
 			skip = 0;
 		}
-		if (seq >= next_seq) {
-			spin_unlock_irqrestore(&event_lock, flags);
+		/* A slot is always found in a consistent view of the ring. */
+		if (seq >= end || WARN_ON_ONCE(!found))
 			break;
-		}
-		line->ev = *event_of(seq);
-		spin_unlock_irqrestore(&event_lock, flags);
 
 		len = format_event(line->text, sizeof(line->text), &line->ev);
 		/* Whole lines, unless one is longer than @buf. */
