@@ -86,6 +86,14 @@ static const char * const kind_names[] = {
 	[OOMCTL_OOM_GLOBAL] = "global",
 	[OOMCTL_OOM_SYSRQ] = "sysrq",
 	[OOMCTL_OOM_MEMCG] = "memcg",
+	[OOMCTL_OOM_EARLY] = "early",
+};
+
+/* An early kill's threshold=<name>:<limit> and its reading= (early.c). */
+static const char * const early_names[] = {
+	[OOMCTL_EARLY_NONE] = "-",
+	[OOMCTL_EARLY_AVAILABLE] = "available_kb",
+	[OOMCTL_EARLY_HIGH] = "high_ms",
 };
 
 static const char * const mechanism_names[] = {
@@ -211,14 +219,28 @@ void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
 			 unsigned long flags)
 	__releases(&event_lock)
 {
-	bool settle = note_change();
-
-	oomctl_event_sanitize(ev->victim_comm);
-	oomctl_event_sanitize(ev->rule);
 	cur_seq = ev->seq;
 	cur_killer = current;
 	cur_killer_start = current->start_time;
 	cur_victim = victim->signal;
+	oomctl_event_publish(ev, flags);
+}
+
+/**
+ * oomctl_event_publish - publish a filled slot whose kills are all known
+ * @ev: from oomctl_event_start()
+ * @flags: from oomctl_event_start()
+ *
+ * For a decision no mark_victim follows (an early kill): the marks of an
+ * OOM being handled meanwhile stay counted in that OOM's event.
+ */
+void oomctl_event_publish(struct oomctl_event *ev, unsigned long flags)
+	__releases(&event_lock)
+{
+	bool settle = note_change();
+
+	oomctl_event_sanitize(ev->victim_comm);
+	oomctl_event_sanitize(ev->rule);
 	write_sequnlock_irqrestore(&event_lock, flags);
 	schedule_notify(settle);
 }
@@ -377,17 +399,52 @@ void oomctl_event_fallback_done(u64 seq, unsigned int n)
 	schedule_notify(settle);
 }
 
+/* An early kill's threshold= and reading= values: "-" for the others. */
+static void format_early(char *threshold, char *reading, size_t size,
+			 const struct oomctl_event *ev)
+{
+	if (ev->early == OOMCTL_EARLY_NONE) {
+		strscpy(threshold, "-", size);
+		strscpy(reading, "-", size);
+		return;
+	}
+	scnprintf(threshold, size, "%s:%lu", early_names[ev->early], ev->early_limit);
+	scnprintf(reading, size, "%lu", ev->early_reading);
+}
+
 static int format_event(char *buf, size_t size, const struct oomctl_event *ev)
 {
+	char threshold[40], reading[40];
+
+	format_early(threshold, reading, sizeof(reading), ev);
 	return scnprintf(buf, size,
-			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d narrowed=%d quiet=%s freed=%s hooks=%s\n",
+			 "seq=%llu time_ns=%llu kind=%s domain=%s victim_pid=%d victim_comm=%s victim_cgroup=%s victim_rss_kb=%lu rule=%s policy=%s bias=%d target=%s mechanism=%s tasks_killed=%u dry_run=%d threshold=%s reading=%s narrowed=%d quiet=%s freed=%s hooks=%s\n",
 			 ev->seq, ev->time_ns, kind_names[ev->kind], ev->domain,
 			 ev->victim_pid, ev->victim_comm, ev->victim_cgroup,
 			 ev->victim_rss_kb, ev->rule, oomctl_policy_name(ev->policy),
 			 ev->bias, ev->target, mechanism_names[ev->mechanism],
-			 ev->tasks_killed, ev->dry_run, ev->narrowed,
-			 quiet_names[ev->quiet], freed_names[ev->freed],
+			 ev->tasks_killed, ev->dry_run, threshold, reading,
+			 ev->narrowed, quiet_names[ev->quiet], freed_names[ev->freed],
 			 ev->hooks_missed ? "missed" : "ok");
+}
+
+/* An early kill's dmesg line: the threshold and the reading that crossed it. */
+static void print_early(const struct oomctl_event *ev, bool target)
+{
+	bool avail = ev->early == OOMCTL_EARLY_AVAILABLE;
+
+	pr_info_ratelimited("%searly %s kill%s%s%s%s: victim %d (%s), %s %lu %s %s %lu %s, %s%s\n",
+			    ev->dry_run ? "dry run: would do " : "",
+			    oomctl_policy_name(ev->policy),
+			    target ? " of " : "", target ? ev->target : "",
+			    avail ? "" : " in ", avail ? "" : ev->domain,
+			    ev->victim_pid, ev->victim_comm,
+			    avail ? "MemAvailable" : "memory.high breached for",
+			    ev->early_reading, avail ? "kB" : "ms",
+			    avail ? "below" : "at least", ev->early_limit,
+			    avail ? "kB" : "ms",
+			    ev->rule[0] != '-' ? "rule " : "default_policy",
+			    ev->rule[0] != '-' ? ev->rule : "");
 }
 
 /* The dmesg line: what happened and why, for a person. */
@@ -395,6 +452,11 @@ static void print_event(const struct oomctl_event *ev)
 {
 	bool target = strcmp(ev->target, "-");
 	bool domain = ev->kind == OOMCTL_OOM_MEMCG;
+
+	if (ev->kind == OOMCTL_OOM_EARLY) {
+		print_early(ev, target);
+		return;
+	}
 
 	pr_info_ratelimited("%s%s%s kill%s%s after %s OOM%s%s: victim %d (%s), %u task%s%s%s%s, %s%s\n",
 			    ev->hooks_missed ? "probes missed it: " : "",

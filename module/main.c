@@ -3,10 +3,11 @@
  * oomctl: per-cgroup OOM kill policy.  Module parameters, init and exit.
  *
  * Init order: the event ring, the fallback killer and the rule table
- * first, then the hooks that use them, then sysfs, so that every file a
- * user can see works.  Exit is the reverse: the sysfs files go first, so
- * no store runs while the rest goes; then the hooks, each detach waiting
- * for its running callbacks; then the fallback killer finishes what was
+ * first, then the early kill and the hooks that use them, then sysfs, so
+ * that every file a user can see works.  Exit is the reverse: the sysfs
+ * files go first, so no store runs while the rest goes; then the early
+ * kill (its probes, then its works: an early kill in progress finishes);
+ * then the hooks, each detach waiting for its running callbacks; then the fallback killer finishes what was
  * queued and the event worker its last report; then the rule table,
  * after an RCU grace period, is freed; the sysfs directory goes last.
  *
@@ -136,6 +137,8 @@ static const char * const init_step_names[NR_OOMCTL_INIT_STEPS] = {
 	[OOMCTL_INIT_EVENTS] = "events",
 	[OOMCTL_INIT_KILL] = "kill",
 	[OOMCTL_INIT_RULES] = "rules",
+	[OOMCTL_INIT_EARLY_WQ] = "early_wq",
+	[OOMCTL_INIT_EARLY_TRACEPOINTS] = "early_tracepoints",
 	[OOMCTL_INIT_TRACEPOINT] = "tracepoint",
 	[OOMCTL_INIT_NOTIFIER] = "notifier",
 	[OOMCTL_INIT_OOM_START] = "oom_start",
@@ -156,7 +159,7 @@ static int fail_init_set(const char *val, const struct kernel_param *kp)
 {
 	size_t len = strcspn(val, ":\n");
 	int step, err = ENOMEM;
-	char name[16];
+	char name[24];
 
 	if (len >= sizeof(name))
 		return -EINVAL;
@@ -210,9 +213,12 @@ static int __init oomctl_init(void)
 	ret = oomctl_fail_init(OOMCTL_INIT_RULES) ?: oomctl_rules_init(initial_rules);
 	if (ret)
 		goto err_kill;
-	ret = oomctl_hooks_init();
+	ret = oomctl_early_init();
 	if (ret)
 		goto err_rules;
+	ret = oomctl_hooks_init();
+	if (ret)
+		goto err_early;
 	ret = oomctl_sysfs_init();
 	if (ret)
 		goto err_hooks;
@@ -224,6 +230,8 @@ static int __init oomctl_init(void)
 
 err_hooks:
 	oomctl_hooks_exit();
+err_early:
+	oomctl_early_exit();
 err_rules:
 	oomctl_rules_exit();
 err_kill:
@@ -236,6 +244,7 @@ err_events:
 static void __exit oomctl_exit(void)
 {
 	oomctl_sysfs_remove();
+	oomctl_early_exit();
 	oomctl_hooks_exit();
 	oomctl_kill_exit();
 	oomctl_events_exit();

@@ -15,6 +15,8 @@
  *   quiet.c   - the quiet kill: a process policy's victim killed without
  *               the oom_kill count that service managers act on
  *   kill.c    - the fallback killer, for cgroups without a memcg of their own
+ *   early.c   - the early kill: thresholds, the poll armed by pressure, the
+ *               victim chosen and killed before the OOM
  *   events.c  - the decision record (events file) and the dmesg lines
  *   stats.c   - the counters behind /sys/kernel/oomctl/stats/
  *   sysfs.c   - /sys/kernel/oomctl/ and the switch parsers shared with
@@ -49,6 +51,7 @@
 struct attribute_group;
 struct cgroup;
 struct mem_cgroup;
+struct mm_struct;
 struct task_struct;
 
 /*
@@ -142,6 +145,8 @@ enum oomctl_stat {
 	OOMCTL_STAT_QUIET_LINGERING,
 	OOMCTL_STAT_HOOKS_MISSED,
 	OOMCTL_STAT_VICTIMS_UNDECIDED,
+	OOMCTL_STAT_EARLY_KILLS,
+	OOMCTL_STAT_EARLY_ARMED,
 	NR_OOMCTL_STATS,
 };
 
@@ -181,6 +186,14 @@ enum oomctl_oom_kind {
 	OOMCTL_OOM_GLOBAL,
 	OOMCTL_OOM_SYSRQ,
 	OOMCTL_OOM_MEMCG,
+	OOMCTL_OOM_EARLY,	/* no OOM: an early kill (early.c) */
+};
+
+/* The threshold an early kill crossed (events' threshold=). */
+enum oomctl_early_threshold {
+	OOMCTL_EARLY_NONE,	/* not an early kill */
+	OOMCTL_EARLY_AVAILABLE,	/* MemAvailable, in kB */
+	OOMCTL_EARLY_HIGH,	/* memory.high breached, for so many ms */
 };
 
 /* How the tasks that die with the victim are killed. */
@@ -208,6 +221,9 @@ struct oomctl_event {
 	bool narrowed;			/* target narrowed to the OOM domain */
 	bool hooks_missed;		/* oomctl's probes missed this kill */
 	bool fallback_pending;		/* the fallback killer has not reported */
+	enum oomctl_early_threshold early;	/* an early kill's threshold */
+	unsigned long early_limit;	/* its value (kB or ms) */
+	unsigned long early_reading;	/* the reading that crossed it */
 	pid_t victim_pid;		/* its process (thread group) */
 	unsigned int tasks_killed;
 	unsigned long victim_rss_kb;
@@ -231,6 +247,12 @@ struct oomctl_match {
 	const char *path;		/* valid under RCU */
 };
 
+/* A bound rule with early_high_ms (rules.c), as early.c watches it. */
+struct oomctl_early_rule {
+	u64 cgid;
+	unsigned int high_ms;
+};
+
 extern unsigned int oomctl_max_rules;
 bool oomctl_rules_lookup(struct cgroup *cgrp, struct oomctl_match *match);
 int oomctl_rules_bias(struct cgroup *cgrp);
@@ -238,12 +260,14 @@ int oomctl_rules_write(const char *buf, size_t len);
 char *oomctl_rules_render(size_t *len);
 int oomctl_rules_init(const char *initial);
 void oomctl_rules_exit(void);
+unsigned int oomctl_rules_early(struct oomctl_early_rule *out, unsigned int max);
 
 /* events.c */
 extern unsigned int oomctl_events_max;
 struct oomctl_event *oomctl_event_start(unsigned long *flags);
 void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
 			 unsigned long flags);
+void oomctl_event_publish(struct oomctl_event *ev, unsigned long flags);
 void oomctl_event_copy_path(char *dst, struct cgroup *cgrp);
 bool oomctl_event_victim(struct task_struct *task, bool hooks_missed);
 void oomctl_event_oom_start(void);
@@ -261,6 +285,7 @@ enum oomctl_quiet oomctl_quiet_prepare(struct task_struct **victimp,
 enum oomctl_quiet oomctl_quiet_kill(struct task_struct *victim);
 void oomctl_quiet_follow(struct task_struct *victim, u64 seq);
 void oomctl_quiet_exit(void);
+bool oomctl_mm_oom_skipped(const struct mm_struct *mm);
 
 /* kill.c */
 bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq,
@@ -268,11 +293,25 @@ bool oomctl_fallback_queue(struct cgroup *cgrp, u64 seq,
 int oomctl_kill_init(void);
 void oomctl_kill_exit(void);
 
+/* early.c (and policy.c: an early kill's decision record) */
+struct oomctl_event *oomctl_decision_start(struct task_struct *victim,
+					   enum oomctl_oom_kind kind,
+					   struct mem_cgroup *oom_domain,
+					   unsigned long rss,
+					   struct oomctl_match *match,
+					   unsigned long *flags);
+extern bool oomctl_early_enabled;
+extern const struct attribute_group oomctl_early_group;
+int oomctl_early_init(void);
+void oomctl_early_exit(void);
+
 /* main.c: the init steps a test can make fail (the fail_init parameter) */
 enum oomctl_init_step {
 	OOMCTL_INIT_EVENTS,
 	OOMCTL_INIT_KILL,
 	OOMCTL_INIT_RULES,
+	OOMCTL_INIT_EARLY_WQ,
+	OOMCTL_INIT_EARLY_TRACEPOINTS,
 	OOMCTL_INIT_TRACEPOINT,
 	OOMCTL_INIT_NOTIFIER,
 	OOMCTL_INIT_OOM_START,

@@ -68,6 +68,7 @@ static const enum oomctl_stat kind_stats[] = {
 	[OOMCTL_OOM_GLOBAL] = OOMCTL_STAT_GLOBAL_KILLS,
 	[OOMCTL_OOM_SYSRQ] = OOMCTL_STAT_SYSRQ_KILLS,
 	[OOMCTL_OOM_MEMCG] = OOMCTL_STAT_MEMCG_KILLS,
+	[OOMCTL_OOM_EARLY] = OOMCTL_STAT_EARLY_KILLS,
 };
 
 static const enum oomctl_stat policy_stats[NR_OOMCTL_POLICIES] = {
@@ -286,6 +287,29 @@ static struct oomctl_event *decision_start(struct task_struct *victim,
 		strscpy(ev->domain, kind == OOMCTL_OOM_MEMCG ? "-" : "/",
 			sizeof(ev->domain));
 	return ev;
+}
+
+/**
+ * oomctl_decision_start - begin the record of an early kill (early.c)
+ * @victim: the process killed
+ * @kind: OOMCTL_OOM_EARLY
+ * @oom_domain: the memcg of the threshold's scope, or NULL: system-wide
+ * @rss: the victim's RSS in kB
+ * @match: filled in with the rule that matches @victim, if one does
+ * @flags: IRQ state, for oomctl_event_publish()
+ *
+ * As for an OOM kill's decision: fills in the victim, the rule and its
+ * policy, and counts the kind and the policy.  Context: under RCU; returns
+ * with event_lock held.
+ */
+struct oomctl_event *oomctl_decision_start(struct task_struct *victim,
+					   enum oomctl_oom_kind kind,
+					   struct mem_cgroup *oom_domain,
+					   unsigned long rss,
+					   struct oomctl_match *match,
+					   unsigned long *flags)
+{
+	return decision_start(victim, kind, oom_domain, rss, false, match, flags);
 }
 
 /* The policy and kill= that apply to @victim: under RCU. */

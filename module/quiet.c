@@ -113,7 +113,7 @@ static bool holds_mm(struct task_struct *p)
  * Has the OOM reaper done what it could with @mm (MMF_OOM_SKIP)?  The
  * flags became a bitmap with accessors in 7.x (module/conftest/).
  */
-static bool oom_skipped(const struct mm_struct *mm)
+bool oomctl_mm_oom_skipped(const struct mm_struct *mm)
 {
 #ifdef OOMCTL_HAVE_MM_FLAGS_TEST
 	return mm_flags_test(MMF_OOM_SKIP, mm);
@@ -128,7 +128,7 @@ static bool reaped(struct task_struct *p)
 	/* Set by mark_oom_victim(), kept as long as the signal struct. */
 	struct mm_struct *mm = READ_ONCE(p->signal->oom_mm);
 
-	return mm && oom_skipped(mm);
+	return mm && oomctl_mm_oom_skipped(mm);
 }
 
 /* Called with tracked_lock held: forget a tracked victim. */
@@ -264,7 +264,7 @@ enum oomctl_quiet oomctl_quiet_kill(struct task_struct *victim)
 	struct mm_struct *mm = victim->mm;	/* task_lock() held */
 	enum oomctl_quiet why;
 
-	if (!mm || oom_skipped(mm))
+	if (!mm || oomctl_mm_oom_skipped(mm))
 		return OOMCTL_QUIET_EXITING;
 	if (READ_ONCE(victim->signal->core_state))
 		return OOMCTL_QUIET_COREDUMP;

@@ -7,11 +7,14 @@
  * grammar, one rule a line, in the style of io.max:
  *
  *	<path> policy=<kernel|process|group|subtree> bias=<-1000..1000>
- *	       [kill=<quiet|kernel>]		add or replace
+ *	       [kill=<quiet|kernel>] [early_high_ms=<0..600000>]
+ *						add or replace
  *	-<path>					delete
  *
  * Keys left out take their defaults (policy=kernel bias=0, kill=quiet);
- * kill= goes with policy=process only (quiet.c).  Anything after '#' is a
+ * kill= goes with policy=process only (quiet.c).  early_high_ms=T (0:
+ * none) has the early kill (early.c) kill under the rule's cgroup when its
+ * memory.high has been breached for T ms.  Anything after '#' is a
  * comment.  A write holds any number of lines and is applied as a
  * whole or not at all.  A read prints one line per rule in the same form,
  * followed by "# active" or "# inactive", so that the output written back
@@ -117,6 +120,7 @@ struct rule {
 	enum oomctl_policy policy;
 	enum oomctl_kill kill;
 	int bias;
+	unsigned int early_high_ms;
 };
 
 struct rule_table {
@@ -129,6 +133,7 @@ struct snap_rule {
 	enum oomctl_policy policy;
 	enum oomctl_kill kill;
 	int bias;
+	unsigned int early_high_ms;
 	const char *path;		/* points into the same allocation */
 };
 
@@ -319,6 +324,32 @@ int oomctl_rules_bias(struct cgroup *cgrp)
 	return bias;
 }
 
+/**
+ * oomctl_rules_early - the bound rules with early_high_ms
+ * @out: filled with their cgroup ids and early_high_ms
+ * @max: room in @out; rules beyond it are left out
+ *
+ * Context: any; takes no lock but the RCU read lock.
+ * Return: the number of entries filled in.
+ */
+unsigned int oomctl_rules_early(struct oomctl_early_rule *out, unsigned int max)
+{
+	const struct rule_snap *snap;
+	unsigned int i, n = 0;
+
+	rcu_read_lock();
+	snap = rcu_dereference(rule_snap);
+	for (i = 0; snap && i < snap->nr && n < max; i++) {
+		if (snap->rules[i].early_high_ms)
+			out[n++] = (struct oomctl_early_rule) {
+				.cgid = snap->rules[i].cgid,
+				.high_ms = snap->rules[i].early_high_ms,
+			};
+	}
+	rcu_read_unlock();
+	return n;
+}
+
 /* ---- snapshot and binding (process context, rules_mutex held) ---- */
 
 static u32 path_hash(const char *path, size_t len)
@@ -371,6 +402,7 @@ static int publish_snapshot(const struct rule_table *t)
 		snap->rules[n].policy = r->policy;
 		snap->rules[n].kill = r->kill;
 		snap->rules[n].bias = r->bias;
+		snap->rules[n].early_high_ms = r->early_high_ms;
 		snap->rules[n].path = p;
 		bias |= r->bias != 0;
 		n++;
@@ -690,6 +722,7 @@ enum rule_key {
 	KEY_POLICY,
 	KEY_BIAS,
 	KEY_KILL,
+	KEY_EARLY_HIGH_MS,
 	NR_RULE_KEYS,
 };
 
@@ -697,7 +730,11 @@ static const char * const rule_key_names[NR_RULE_KEYS] = {
 	[KEY_POLICY] = "policy",
 	[KEY_BIAS] = "bias",
 	[KEY_KILL] = "kill",
+	[KEY_EARLY_HIGH_MS] = "early_high_ms",
 };
+
+/* The longest early_high_ms=, in ms: ten minutes. */
+#define EARLY_HIGH_MS_MAX	600000
 
 struct rule_op {
 	bool del;
@@ -705,6 +742,7 @@ struct rule_op {
 	enum oomctl_policy policy;
 	enum oomctl_kill kill;
 	int bias;
+	unsigned int early_high_ms;
 };
 
 /*
@@ -784,6 +822,7 @@ static int parse_line(char *line, struct rule_op *op)
 	op->policy = OOMCTL_POLICY_KERNEL;
 	op->kill = OOMCTL_KILL_QUIET;
 	op->bias = 0;
+	op->early_high_ms = 0;
 
 	while ((tok = next_token(&line))) {
 		if (op->del)
@@ -811,6 +850,11 @@ static int parse_line(char *line, struct rule_op *op)
 			ret = oomctl_parse_kill(val, &op->kill);
 			if (ret)
 				return ret;
+			break;
+		case KEY_EARLY_HIGH_MS:
+			if (kstrtouint(val, 10, &op->early_high_ms) ||
+			    op->early_high_ms > EARLY_HIGH_MS_MAX)
+				return -EINVAL;
 			break;
 		}
 	}
@@ -879,6 +923,7 @@ static int apply_ops(const struct rule_table *cur, struct rule_op *ops,
 			next->rules[idx].policy = op->policy;
 			next->rules[idx].kill = op->kill;
 			next->rules[idx].bias = op->bias;
+			next->rules[idx].early_high_ms = op->early_high_ms;
 		} else {
 			if (next->nr == oomctl_max_rules)
 				return -ENOSPC;
@@ -889,6 +934,7 @@ static int apply_ops(const struct rule_table *cur, struct rule_op *ops,
 				.policy = op->policy,
 				.kill = op->kill,
 				.bias = op->bias,
+				.early_high_ms = op->early_high_ms,
 			};
 			op->path = NULL;	/* now owned by @next */
 		}
@@ -978,7 +1024,7 @@ char *oomctl_rules_render(size_t *len)
 
 	mutex_lock(&rules_mutex);
 	for (i = 0; i < rule_table.nr; i++)
-		size += strlen(rule_table.rules[i].path) + 80;
+		size += strlen(rule_table.rules[i].path) + 104;
 	text = kvmalloc(size, GFP_KERNEL);
 	if (text) {
 		*len = 0;
@@ -991,6 +1037,9 @@ char *oomctl_rules_render(size_t *len)
 			if (r->policy == OOMCTL_POLICY_PROCESS)
 				*len += scnprintf(text + *len, size - *len, " kill=%s",
 						  oomctl_kill_name(r->kill));
+			if (r->early_high_ms)
+				*len += scnprintf(text + *len, size - *len,
+						  " early_high_ms=%u", r->early_high_ms);
 			*len += scnprintf(text + *len, size - *len, " # %s\n",
 					  r->cgid ? "active" : "inactive");
 		}

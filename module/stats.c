@@ -58,6 +58,8 @@ OOMCTL_STAT_ATTR(quiet_declined, OOMCTL_STAT_QUIET_DECLINED);
 OOMCTL_STAT_ATTR(quiet_lingering, OOMCTL_STAT_QUIET_LINGERING);
 OOMCTL_STAT_ATTR(hooks_missed, OOMCTL_STAT_HOOKS_MISSED);
 OOMCTL_STAT_ATTR(victims_undecided, OOMCTL_STAT_VICTIMS_UNDECIDED);
+OOMCTL_STAT_ATTR(early_kills, OOMCTL_STAT_EARLY_KILLS);
+OOMCTL_STAT_ATTR(early_armed, OOMCTL_STAT_EARLY_ARMED);
 
 static struct attribute *stats_attrs[] = {
 	&stat_attr_global_ooms.attr.attr,
@@ -82,6 +84,8 @@ static struct attribute *stats_attrs[] = {
 	&stat_attr_quiet_lingering.attr.attr,
 	&stat_attr_hooks_missed.attr.attr,
 	&stat_attr_victims_undecided.attr.attr,
+	&stat_attr_early_kills.attr.attr,
+	&stat_attr_early_armed.attr.attr,
 	NULL,
 };
 

@@ -9,6 +9,7 @@
  *   rules           rw  the rule table (grammar in rules.c), root's only
  *   events          ro  the last decisions (events.c), pollable, root's only
  *   stats/          ro  counters (stats.c)
+ *   early/          rw  the early kill's switch and thresholds (early.c)
  *
  * Writes are root-only by file mode, and need CAP_SYS_ADMIN besides.
  * For rules, whose write callback gets the file, it is the opener's
@@ -359,6 +360,7 @@ static const struct attribute_group oomctl_group = {
 static const struct attribute_group *oomctl_groups[] = {
 	&oomctl_group,
 	&oomctl_stats_group,
+	&oomctl_early_group,
 	NULL,
 };
 
