@@ -333,6 +333,7 @@ bool rules_become(const char *want)
 #define RULE_POLICY	"policy=(kernel|process|group|subtree)"
 #define RULE_BIAS	"bias=-?[0-9]{1,4}"
 #define RULE_KILL	"kill=(quiet|kernel)"
+#define RULE_EARLY	"early_high_ms=[1-9][0-9]{0,5}"
 #define RULE_STATE	"# (active|inactive)"
 
 bool rule_line_valid(const char *line)
@@ -341,7 +342,7 @@ bool rule_line_valid(const char *line)
 	static bool ready;
 
 	if (!ready) {
-		if (regcomp(&re, "^(/[^/ #]+)+ " RULE_POLICY " " RULE_BIAS "( " RULE_KILL ")? "
+		if (regcomp(&re, "^(/[^/ #]+)+ " RULE_POLICY " " RULE_BIAS "( " RULE_KILL ")?( " RULE_EARLY ")? "
 			    RULE_STATE "$",
 			    REG_EXTENDED | REG_NOSUB))
 			return false;

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The early kill (issue 12): a growing hog is killed before the kernel's
+ * OOM killer runs, by oomctl, recorded as kind=early; nothing is killed
+ * while early kill is off, nor for a page cache that reclaim drops (the
+ * machine's, or a memcg's streaming through its memory.high); a rule's
+ * policy says what dies with the victim; bad writes change nothing.
+ *
+ * The page-cache cases read /dev/ram0 (the VM started with --kmod
+ * brd=rd_nr=1,rd_size=<KiB larger than the VM's RAM>): reading sectors
+ * never written allocates no ram disk memory, only page cache, which is
+ * clean and droppable.  Without /dev/ram0 they are skipped: a VM of
+ * scripts/vm-run has no other file system whose page cache can be
+ * dropped (its files live in tmpfs, which without swap cannot be).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "oomctl_util.h"
+
+#define RAM_DISK	"/dev/ram0"
+
+FIXTURE(early) {
+};
+
+FIXTURE_SETUP(early)
+{
+	/* Only the hogs, readers and sleepers we start are candidates. */
+	ASSERT_EQ(0, set_oom_score_adj(getpid(), -1000));
+	ASSERT_EQ(0, oomctl_load(NULL));
+	ASSERT_EQ(0, cg_setup());
+	ASSERT_EQ(0, dmesg_clear());
+}
+
+FIXTURE_TEARDOWN(early)
+{
+	oomctl_write("early/enabled", "0");
+	EXPECT_EQ(0, cg_cleanup());
+	EXPECT_EQ(0, oomctl_unload());
+}
+
+/* The first event line with kind=early, copied into @line; false if none. */
+static bool early_event(char *line, size_t size)
+{
+	static char events[16384];
+	const char *p, *end;
+
+	if (oomctl_read("events", events, sizeof(events)) < 0)
+		return false;
+	p = strstr(events, " kind=early ");
+	if (!p)
+		return false;
+	while (p > events && p[-1] != '\n')
+		p--;
+	end = strchrnul(p, '\n');
+	snprintf(line, size, "%.*s\n", (int)(end - p), p);
+	return true;
+}
+
+/* Wait for the one rule, on CG_TEST/svc, to be bound, with @keys as rendered. */
+static bool svc_rule_active(const char *keys)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "/" CG_TEST "/svc %s # active\n", keys);
+	return rules_become(want);
+}
+
+static long field_long(const char *line, const char *key)
+{
+	char buf[64];
+
+	return atol(event_field(line, key, buf, sizeof(buf)));
+}
+
+/* Read @arg (a size in MiB, as a string) of the ram disk, 1 MiB at a time. */
+static int stream_ram_disk(void *arg)
+{
+	long mb = atol(arg), i;
+	static char buf[1 << 20];
+	int fd = open(RAM_DISK, O_RDONLY);
+
+	if (fd < 0)
+		return 100;
+	for (i = 0; i < mb; i++) {
+		if (read(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+			if (lseek(fd, 0, SEEK_SET))
+				return 101;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+static long mem_total_mb(void)
+{
+	return keyed_value("/proc/meminfo", "MemTotal:") / 1024;
+}
+
+/* The whole machine runs low: the hog dies, nobody else, no kernel OOM. */
+TEST_F(early, hog_killed_before_the_oom)
+{
+	long vm_kills0 = proc_vmstat("oom_kill");
+	long early0 = oomctl_stat("early_kills");
+	char line[2048], buf[64];
+	pid_t hog, sleeper;
+
+	ASSERT_EQ(0, oomctl_write("early/enabled", "1"));
+	ASSERT_EQ(0, cg_create("app"));
+	sleeper = spawn_sleeper("app", 0);
+	ASSERT_LT(0, sleeper);
+	hog = spawn_hog("app", 0);
+	ASSERT_LT(0, hog);
+
+	ASSERT_EQ(SIGKILL, child_end(hog, 60000));
+	EXPECT_TRUE(child_alive(sleeper));
+	EXPECT_EQ(vm_kills0, proc_vmstat("oom_kill"));
+	EXPECT_EQ(1, oomctl_stat("early_kills") - early0);
+	EXPECT_EQ(0, cg_event("app", "oom_kill"));
+	ASSERT_TRUE(early_event(line, sizeof(line)));
+	EXPECT_EQ(hog, field_long(line, "victim_pid"));
+	event_field(line, "threshold", buf, sizeof(buf));
+	ASSERT_EQ(0, strncmp(buf, "available_kb:", 13));
+	EXPECT_LT(field_long(line, "reading"), atol(buf + 13));
+	EXPECT_STREQ("kernel", event_field(line, "policy", buf, sizeof(buf)));
+	EXPECT_STREQ("-", event_field(line, "target", buf, sizeof(buf)));
+	EXPECT_TRUE(dmesg_has("early kernel kill", "MemAvailable"));
+}
+
+/* A memcg over memory.high: kill by the rule, leaf @job, the rest lives. */
+static void high_hog(struct __test_metadata *_metadata, const char *policy,
+		     bool job_sleeper_dies)
+{
+	long early0 = oomctl_stat("early_kills");
+	pid_t hog, job_sleeper, other;
+	char keys[64], line[2048], buf[256];
+
+	ASSERT_EQ(0, oomctl_write("early/enabled", "1"));
+	ASSERT_EQ(0, cg_create("svc"));
+	ASSERT_EQ(0, cg_write("svc", "cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, cg_create("svc/job"));
+	ASSERT_EQ(0, cg_create("svc/other"));
+	ASSERT_EQ(0, cg_write("svc", "memory.high", "16M"));
+	ASSERT_EQ(0, cg_write("svc", "memory.max", "96M"));
+	snprintf(keys, sizeof(keys), "policy=%s early_high_ms=200", policy);
+	ASSERT_EQ(0, oomctl_rule("svc", keys));
+	snprintf(keys, sizeof(keys), "policy=%s bias=0%s early_high_ms=200", policy,
+		 strcmp(policy, "process") ? "" : " kill=quiet");
+	ASSERT_TRUE(svc_rule_active(keys));
+	job_sleeper = spawn_sleeper("svc/job", 0);
+	other = spawn_sleeper("svc/other", 0);
+	ASSERT_LT(0, job_sleeper);
+	ASSERT_LT(0, other);
+	hog = spawn_hog("svc/job", 0);
+	ASSERT_LT(0, hog);
+
+	ASSERT_EQ(SIGKILL, child_end(hog, 60000));
+	if (job_sleeper_dies) {
+		EXPECT_EQ(SIGKILL, child_end(job_sleeper, 5000));
+	} else {
+		EXPECT_TRUE(child_alive(job_sleeper));
+	}
+	EXPECT_TRUE(child_alive(other));
+	EXPECT_EQ(0, cg_event("svc", "oom_kill"));
+	EXPECT_EQ(1, oomctl_stat("early_kills") - early0);
+	ASSERT_TRUE(early_event(line, sizeof(line)));
+	EXPECT_EQ(hog, field_long(line, "victim_pid"));
+	EXPECT_STREQ("high_ms:200", event_field(line, "threshold", buf, sizeof(buf)));
+	EXPECT_LE(200, field_long(line, "reading"));
+	EXPECT_STREQ(policy, event_field(line, "policy", buf, sizeof(buf)));
+	EXPECT_STREQ("/" CG_TEST "/svc", event_field(line, "domain", buf, sizeof(buf)));
+	EXPECT_STREQ(job_sleeper_dies ? "/" CG_TEST "/svc/job" : "-",
+		     event_field(line, "target", buf, sizeof(buf)));
+	EXPECT_TRUE(dmesg_has("memory.high breached for", "rule /" CG_TEST "/svc"));
+}
+
+TEST_F(early, high_group_kills_the_leaf)
+{
+	high_hog(_metadata, "group", true);
+}
+
+TEST_F(early, high_process_kills_the_victim_only)
+{
+	high_hog(_metadata, "process", false);
+}
+
+/* Off (the default): the kernel's OOM killer kills the hog, oomctl does not. */
+TEST_F(early, disabled_leaves_it_to_the_kernel)
+{
+	long vm_kills0 = proc_vmstat("oom_kill");
+	pid_t hog, sleeper;
+
+	ASSERT_EQ(0, cg_create("app"));
+	sleeper = spawn_sleeper("app", 0);
+	ASSERT_LT(0, sleeper);
+	hog = spawn_hog("app", 0);
+	ASSERT_LT(0, hog);
+
+	ASSERT_EQ(SIGKILL, child_end(hog, 110000));
+	EXPECT_TRUE(child_alive(sleeper));
+	EXPECT_LE(1, proc_vmstat("oom_kill") - vm_kills0);
+	EXPECT_LE(1, oomctl_stat("global_kills"));
+	EXPECT_EQ(0, oomctl_stat("early_kills"));
+	EXPECT_EQ(0, oomctl_stat("early_armed"));
+}
+
+/*
+ * Page cache fills the machine, kswapd reclaims it (the early poll is
+ * armed), yet MemAvailable, which counts it, stays high: no kill.
+ */
+TEST_F(early, no_kill_for_droppable_page_cache)
+{
+	long kswapd0 = proc_vmstat("pgscan_kswapd");
+	long armed0 = oomctl_stat("early_armed");
+	char mb[24];
+	pid_t reader, bystander;
+
+	if (access(RAM_DISK, R_OK))
+		SKIP(return, "no " RAM_DISK " (start the VM with --kmod brd=...)");
+	ASSERT_EQ(0, oomctl_write("early/enabled", "1"));
+	ASSERT_EQ(0, cg_create("app"));
+	/* A third of the RAM held by a process that would be the victim. */
+	bystander = spawn_hog("app", mem_total_mb() / 3);
+	ASSERT_LT(0, bystander);
+	snprintf(mb, sizeof(mb), "%ld", mem_total_mb() * 2);
+	reader = spawn_fn("app", stream_ram_disk, mb);
+	ASSERT_LT(0, reader);
+
+	EXPECT_EQ(0, child_exit(reader, 120000));
+	EXPECT_TRUE(child_alive(bystander));
+	EXPECT_LT(kswapd0, proc_vmstat("pgscan_kswapd"));
+	EXPECT_LT(armed0, oomctl_stat("early_armed"));
+	EXPECT_EQ(0, oomctl_stat("early_kills"));
+}
+
+/*
+ * A memcg streams page cache through its memory.high: it reclaims all
+ * the time (memory.events high rises), and never stays above the limit.
+ */
+TEST_F(early, no_kill_for_a_memcg_that_reclaims)
+{
+	pid_t reader;
+
+	if (access(RAM_DISK, R_OK))
+		SKIP(return, "no " RAM_DISK " (start the VM with --kmod brd=...)");
+	ASSERT_EQ(0, oomctl_write("early/enabled", "1"));
+	ASSERT_EQ(0, cg_create("svc"));
+	ASSERT_EQ(0, cg_write("svc", "memory.high", "16M"));
+	ASSERT_EQ(0, cg_write("svc", "memory.max", "24M"));
+	ASSERT_EQ(0, oomctl_rule("svc", "policy=process early_high_ms=100"));
+	ASSERT_TRUE(svc_rule_active("policy=process bias=0 kill=quiet early_high_ms=100"));
+	reader = spawn_fn("svc", stream_ram_disk, "128");
+	ASSERT_LT(0, reader);
+
+	EXPECT_EQ(0, child_exit(reader, 120000));
+	EXPECT_LT(10, cg_event("svc", "high"));
+	EXPECT_EQ(0, cg_event("svc", "oom_kill"));
+	EXPECT_EQ(0, oomctl_stat("early_kills"));
+}
+
+/* Every bad value is refused with -EINVAL and changes nothing. */
+TEST_F(early, bad_writes_change_nothing)
+{
+	static const char * const bad_switch[] = { "2", "1x", "on", "-1", "1\n1" };
+	static const char * const bad_percent[] = { "91", "-1", "x", "10%", " 5" };
+	static const char * const bad_mib[] = { "1048577", "-5", "1M", "0x10" };
+	static const char * const bad_rules[] = {
+		"early_high_ms=abc", "early_high_ms=-1", "early_high_ms=600001",
+		"early_high_ms=", "early_high_ms=5 early_high_ms=6",
+		"early_high_ms=0x10",
+	};
+	char before[4096], after[4096], buf[64];
+	unsigned int i;
+
+	ASSERT_EQ(0, oomctl_write("early/available_percent", "7"));
+	ASSERT_EQ(0, oomctl_write("early/available_mib", "64"));
+	ASSERT_EQ(0, oomctl_rule("svc", "policy=group early_high_ms=500"));
+	ASSERT_LT(0, oomctl_read("rules", before, sizeof(before)));
+	EXPECT_NE(NULL, strstr(before, "/svc policy=group bias=0 early_high_ms=500 #"));
+
+	for (i = 0; i < ARRAY_SIZE(bad_switch); i++)
+		EXPECT_EQ(-EINVAL, oomctl_write("early/enabled", bad_switch[i]));
+	for (i = 0; i < ARRAY_SIZE(bad_percent); i++)
+		EXPECT_EQ(-EINVAL, oomctl_write("early/available_percent", bad_percent[i]));
+	for (i = 0; i < ARRAY_SIZE(bad_mib); i++)
+		EXPECT_EQ(-EINVAL, oomctl_write("early/available_mib", bad_mib[i]));
+	for (i = 0; i < ARRAY_SIZE(bad_rules); i++)
+		EXPECT_EQ(-EINVAL, oomctl_rule("svc", bad_rules[i]));
+
+	ASSERT_LT(0, oomctl_read("early/enabled", buf, sizeof(buf)));
+	EXPECT_STREQ("0\n", buf);
+	ASSERT_LT(0, oomctl_read("early/available_percent", buf, sizeof(buf)));
+	EXPECT_STREQ("7\n", buf);
+	ASSERT_LT(0, oomctl_read("early/available_mib", buf, sizeof(buf)));
+	EXPECT_STREQ("64\n", buf);
+	ASSERT_LT(0, oomctl_read("rules", after, sizeof(after)));
+	EXPECT_STREQ(before, after);
+	/* Load-time parameters are parsed the same way. */
+	EXPECT_EQ(0, oomctl_unload());
+	EXPECT_EQ(-EINVAL, oomctl_load("early=2"));
+	EXPECT_EQ(-EINVAL, oomctl_load("early_available_percent=91"));
+	EXPECT_EQ(-EINVAL, oomctl_load("early_available_mib=x"));
+	ASSERT_EQ(0, oomctl_load("early=1 early_available_percent=5 early_available_mib=32"));
+	ASSERT_LT(0, oomctl_read("early/enabled", buf, sizeof(buf)));
+	EXPECT_STREQ("1\n", buf);
+	ASSERT_LT(0, oomctl_read("early/available_mib", buf, sizeof(buf)));
+	EXPECT_STREQ("32\n", buf);
+}
+
+/* Unload while the early poll runs and kills: nothing is left behind. */
+TEST_F(early, unload_under_pressure)
+{
+	pid_t hog[3];
+	unsigned int i;
+
+	ASSERT_EQ(0, oomctl_write("early/enabled", "1"));
+	ASSERT_EQ(0, cg_create("svc"));
+	ASSERT_EQ(0, cg_write("svc", "memory.high", "8M"));
+	ASSERT_EQ(0, cg_write("svc", "memory.max", "64M"));
+	ASSERT_EQ(0, oomctl_rule("svc", "policy=group early_high_ms=1"));
+	ASSERT_TRUE(svc_rule_active("policy=group bias=0 early_high_ms=1"));
+	for (i = 0; i < ARRAY_SIZE(hog); i++) {
+		hog[i] = spawn_hog("svc", 0);
+		ASSERT_LT(0, hog[i]);
+	}
+	usleep(300000);
+	ASSERT_EQ(0, oomctl_unload());
+	ASSERT_EQ(0, oomctl_load(NULL));
+	for (i = 0; i < ARRAY_SIZE(hog); i++) {
+		kill(hog[i], SIGKILL);
+		EXPECT_EQ(SIGKILL, child_end(hog[i], 10000));
+	}
+}
+
+TEST_HARNESS_MAIN
