@@ -22,7 +22,8 @@
 
 /* Every step of fail_init, in the order init takes them. */
 static const char * const steps[] = {
-	"events", "kill", "rules", "tracepoint", "notifier", "oom_start",
+	"events", "kill", "rules", "early_wq", "early_tracepoints",
+	"tracepoint", "notifier", "oom_start",
 	"canary", "badness", "oom_group", "will_free_mem", "oom_kill",
 	"sysfs_dir", "sysfs_files",
 };
@@ -111,7 +112,8 @@ TEST_F(init, every_step_fails_cleanly)
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		/* A different errno for each step: it must be the one asked for. */
 		err = 100 + i;
-		snprintf(params, sizeof(params), "%s fail_init=%s:%d",
+		/* early=1: the early kill's idle look is queued, then unwound. */
+		snprintf(params, sizeof(params), "%s early=1 fail_init=%s:%d",
 			 self->rules, steps[i], err);
 		TH_LOG("insmod oomctl.ko %s", params);
 		ASSERT_EQ(0, dmesg_clear());

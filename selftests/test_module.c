@@ -195,6 +195,12 @@ static const char * const all_files[] = {
 	"stats/bias_applied", "stats/events_dropped", "stats/quiet_kills",
 	"stats/quiet_declined", "stats/quiet_lingering", "stats/hooks_missed",
 	"stats/victims_undecided",
+	"stats/early_kills", "stats/early_armed",
+};
+
+/* The early kill's directory: all root-writable. */
+static const char * const early_files[] = {
+	"early/enabled", "early/available_percent", "early/available_mib",
 };
 
 /* Entries in a directory, "." and ".." aside. */
@@ -230,8 +236,11 @@ TEST_F(oomctl, files_and_modes)
 		EXPECT_EQ(want, mode)
 			TH_LOG("%s: mode %o", all_files[i] ?: "?", mode);
 	}
-	/* And there is nothing else: stats/ is a directory of its own. */
-	EXPECT_EQ(7, dir_entries(OOMCTL_SYSFS));
+	for (i = 0; i < ARRAY_SIZE(early_files); i++)
+		EXPECT_EQ(0644U, file_mode(early_files[i]));
+	/* And there is nothing else: stats/ and early/ are directories of their own. */
+	EXPECT_EQ(8, dir_entries(OOMCTL_SYSFS));
+	EXPECT_EQ((int)ARRAY_SIZE(early_files), dir_entries(OOMCTL_SYSFS "/early"));
 	EXPECT_EQ((int)ARRAY_SIZE(all_files) - 6, dir_entries(OOMCTL_SYSFS "/stats"));
 	EXPECT_EQ(0444U, file_mode("../../module/oomctl/parameters/enabled"));
 	EXPECT_EQ(0444U, file_mode("../../module/oomctl/parameters/world_readable"));
