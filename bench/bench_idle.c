@@ -167,8 +167,8 @@ int main(int argc, char **argv)
 
 	printf("### Idle cost of the early kill\n\n");
 	printf("The VM idle for %ld s per window, %d round(s) of the three states in turn; "
-	       "CPU time not idle (/proc/stat), %% of one CPU, medians. "
-	       "Target for early=1: below 0.1 %% of one CPU.\n\n", seconds, r);
+	       "CPU time not idle (/proc/stat), %% of one CPU, medians; "
+	       "target for early=1: below 0.1 %% of one CPU.\n\n", seconds, r);
 	/* Per-round differences first: median() sorts in place. */
 	for (s = 0; s < r; s++)
 		diff[s] = busy[EARLY_ON][s] - busy[NOT_LOADED][s];

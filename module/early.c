@@ -123,6 +123,7 @@ struct high_watch {
 	unsigned int high_ms;
 	unsigned long since;			/* jiffies | 1; 0: not breached */
 };
+
 static struct high_watch watch[WATCH_MAX];
 static unsigned int nr_watch;
 static DEFINE_MUTEX(watch_lock);	/* watch[], nr_watch: between the works */
@@ -214,7 +215,7 @@ static int attach(void)
 		ret = tp ? tracepoint_probe_register(tp, tp_probes[nr_attached], NULL)
 			 : -ENOENT;
 		if (ret) {
-			pr_err("cannot attach to tracepoint %s: %pe\n",
+			pr_err("cannot probe tracepoint %s: %pe\n",
 			       tp_names[nr_attached], ERR_PTR(ret));
 			detach();
 			return ret;

@@ -207,6 +207,25 @@ struct oomctl_event *oomctl_event_start(unsigned long *flags)
 }
 
 /**
+ * oomctl_event_publish - publish a filled slot whose kills are all known
+ * @ev: from oomctl_event_start()
+ * @flags: from oomctl_event_start()
+ *
+ * For a decision no mark_victim follows (an early kill): the marks of an
+ * OOM being handled meanwhile stay counted in that OOM's event.
+ */
+void oomctl_event_publish(struct oomctl_event *ev, unsigned long flags)
+	__releases(&event_lock)
+{
+	bool settle = note_change();
+
+	oomctl_event_sanitize(ev->victim_comm);
+	oomctl_event_sanitize(ev->rule);
+	write_sequnlock_irqrestore(&event_lock, flags);
+	schedule_notify(settle);
+}
+
+/**
  * oomctl_event_commit - publish a filled slot
  * @ev: from oomctl_event_start()
  * @victim: the task the kernel is about to kill
@@ -224,25 +243,6 @@ void oomctl_event_commit(struct oomctl_event *ev, struct task_struct *victim,
 	cur_killer_start = current->start_time;
 	cur_victim = victim->signal;
 	oomctl_event_publish(ev, flags);
-}
-
-/**
- * oomctl_event_publish - publish a filled slot whose kills are all known
- * @ev: from oomctl_event_start()
- * @flags: from oomctl_event_start()
- *
- * For a decision no mark_victim follows (an early kill): the marks of an
- * OOM being handled meanwhile stay counted in that OOM's event.
- */
-void oomctl_event_publish(struct oomctl_event *ev, unsigned long flags)
-	__releases(&event_lock)
-{
-	bool settle = note_change();
-
-	oomctl_event_sanitize(ev->victim_comm);
-	oomctl_event_sanitize(ev->rule);
-	write_sequnlock_irqrestore(&event_lock, flags);
-	schedule_notify(settle);
 }
 
 /**

@@ -7,9 +7,10 @@
  * that every file a user can see works.  Exit is the reverse: the sysfs
  * files go first, so no store runs while the rest goes; then the early
  * kill (its probes, then its works: an early kill in progress finishes);
- * then the hooks, each detach waiting for its running callbacks; then the fallback killer finishes what was
- * queued and the event worker its last report; then the rule table,
- * after an RCU grace period, is freed; the sysfs directory goes last.
+ * then the hooks, each detach waiting for its running callbacks; then
+ * the fallback killer finishes what was queued and the event worker its
+ * last report; then the rule table, after an RCU grace period, is freed;
+ * the sysfs directory goes last.
  *
  * A failed init undoes the steps done, in reverse.  The hooks are live
  * before sysfs is set up, so an OOM during the load is handled, and its

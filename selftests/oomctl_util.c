@@ -342,8 +342,8 @@ bool rule_line_valid(const char *line)
 	static bool ready;
 
 	if (!ready) {
-		if (regcomp(&re, "^(/[^/ #]+)+ " RULE_POLICY " " RULE_BIAS "( " RULE_KILL ")?( " RULE_EARLY ")? "
-			    RULE_STATE "$",
+		if (regcomp(&re, "^(/[^/ #]+)+ " RULE_POLICY " " RULE_BIAS
+			    "( " RULE_KILL ")?( " RULE_EARLY ")? " RULE_STATE "$",
 			    REG_EXTENDED | REG_NOSUB))
 			return false;
 		ready = true;
