@@ -57,8 +57,8 @@
  * from a module): it frees its memory as it exits, which a SIGKILLed task
  * does at its next return to user space or interruptible sleep.
  *
- * One episode, one kill: after a kill, nothing is judged until the victim
- * has let go of its memory, or for VICTIM_WAIT at most.
+ * One episode, one kill: after a kill, nothing is judged until the
+ * victim's memory has been freed, or for VICTIM_WAIT at most.
  *
  * Context: the probes run in the allocator (any context, IRQs possibly
  * off): they only test and set a bit and queue work.  Everything else
@@ -113,7 +113,7 @@ static unsigned long armed;
 
 /* poll_work's own state. */
 static unsigned int calm;			/* comfortable polls in a row */
-static struct pid *victim;			/* the last victim, a reference */
+static struct mm_struct *victim_mm;		/* the last victim's, mmgrab()bed */
 static unsigned long victim_since;		/* jiffies of its kill */
 
 /* The memcgs watched for early_high_ms, poll_work's and idle_work's. */
@@ -297,27 +297,21 @@ static struct mem_cgroup *own_memcg(struct cgroup *cgrp)
 	return css ? mem_cgroup_from_css(css) : NULL;
 }
 
-/* Is the last victim still holding its memory, within VICTIM_WAIT? */
+/*
+ * Is the last victim's memory still not freed, within VICTIM_WAIT?  A
+ * task lets go of its mm before the mm's pages are freed (exit_mm(), then
+ * mmput()): exit_mmap() sets MMF_OOM_SKIP once they are, and until then
+ * MemAvailable still counts them as used.
+ */
 static bool victim_pending(void)
 {
-	struct task_struct *p, *t;
-	bool holds = false;
-
-	if (!victim)
+	if (!victim_mm)
 		return false;
-	if (time_before(jiffies, victim_since + VICTIM_WAIT)) {
-		rcu_read_lock();
-		p = pid_task(victim, PIDTYPE_TGID);
-		if (p) {
-			for_each_thread(p, t)
-				holds |= !!READ_ONCE(t->mm);
-		}
-		rcu_read_unlock();
-		if (holds)
-			return true;
-	}
-	put_pid(victim);
-	victim = NULL;
+	if (time_before(jiffies, victim_since + VICTIM_WAIT) &&
+	    !oomctl_mm_oom_skipped(victim_mm))
+		return true;
+	mmdrop(victim_mm);
+	victim_mm = NULL;
 	return false;
 }
 
@@ -358,6 +352,7 @@ static void early_kill(struct cgroup *scope, enum oomctl_early_threshold what,
 	struct mem_cgroup *domain = NULL;
 	struct oomctl_match match = { };
 	struct task_struct *p, *t;
+	struct mm_struct *mm = NULL;
 	enum oomctl_quiet killed = OOMCTL_QUIET_EXITING;
 	struct oomctl_event *ev;
 	struct cgroup *target;
@@ -375,6 +370,10 @@ static void early_kill(struct cgroup *scope, enum oomctl_early_threshold what,
 		if (t->mm) {
 			rss = get_mm_rss(t->mm) << (PAGE_SHIFT - 10);
 			killed = dry_run ? OOMCTL_QUIET_YES : oomctl_quiet_kill(t);
+			if (killed == OOMCTL_QUIET_YES) {
+				mm = t->mm;
+				mmgrab(mm);
+			}
 			task_unlock(t);
 			break;
 		}
@@ -409,7 +408,7 @@ static void early_kill(struct cgroup *scope, enum oomctl_early_threshold what,
 			oomctl_event_fallback_done(seq, 0);
 		}
 	}
-	victim = get_pid(task_tgid(p));
+	victim_mm = mm;
 	victim_since = jiffies;
 	rcu_read_unlock();
 	put_task_struct(p);
@@ -440,29 +439,28 @@ static bool judge_available(bool may_kill)
 	return true;
 }
 
-/* Refresh watch[] from the rules with early_high_ms. */
+/* Refresh watch[] from the rules with early_high_ms; watch_lock held. */
 static void refresh_watch(void)
 {
-	struct oomctl_early_rule rules[WATCH_MAX];
-	struct high_watch old[WATCH_MAX];
-	unsigned int i, j, n, nr_old;
+	/* Off the stack: a work's frame stays small (watch_lock). */
+	static struct oomctl_early_rule rules[WATCH_MAX];
+	static struct high_watch next[WATCH_MAX];
+	unsigned int i, j, n;
 
+	lockdep_assert_held(&watch_lock);
 	n = oomctl_rules_early(rules, WATCH_MAX);
-	mutex_lock(&watch_lock);
-	nr_old = nr_watch;
-	memcpy(old, watch, sizeof(old));
 	for (i = 0; i < n; i++) {
-		watch[i] = (struct high_watch) {
+		next[i] = (struct high_watch) {
 			.cgid = rules[i].cgid, .high_ms = rules[i].high_ms,
 		};
 		/* A breach goes on being timed across a change of the table. */
-		for (j = 0; j < nr_old; j++) {
-			if (old[j].cgid == rules[i].cgid)
-				watch[i].since = old[j].since;
+		for (j = 0; j < nr_watch; j++) {
+			if (watch[j].cgid == rules[i].cgid)
+				next[i].since = watch[j].since;
 		}
 	}
+	memcpy(watch, next, n * sizeof(watch[0]));
 	nr_watch = n;
-	mutex_unlock(&watch_lock);
 }
 
 /*
@@ -477,8 +475,8 @@ static bool judge_high(bool may_kill)
 	struct cgroup *cgrp;
 	unsigned int i;
 
-	refresh_watch();
 	mutex_lock(&watch_lock);
+	refresh_watch();
 	for (i = 0; i < nr_watch; i++) {
 		struct high_watch *w = &watch[i];
 
@@ -531,7 +529,7 @@ static void early_poll(struct work_struct *work)
 	}
 	may_kill = oomctl_is_enabled() && !victim_pending();
 	pressed = judge_available(may_kill);
-	pressed |= judge_high(may_kill && !victim);
+	pressed |= judge_high(may_kill && !victim_mm);
 	calm = pressed ? 0 : calm + 1;
 	if (calm < CALM_POLLS) {
 		queue_delayed_work(early_wq, &poll_work, POLL_PERIOD);
@@ -753,6 +751,7 @@ void oomctl_early_exit(void)
 	cancel_delayed_work_sync(&poll_work);
 	destroy_workqueue(early_wq);
 	early_wq = NULL;
-	put_pid(victim);
-	victim = NULL;
+	if (victim_mm)
+		mmdrop(victim_mm);
+	victim_mm = NULL;
 }
