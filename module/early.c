@@ -62,9 +62,10 @@
  *
  * Context: the probes run in the allocator (any context, IRQs possibly
  * off): they only test and set a bit and queue work.  Everything else
- * runs in poll_work and idle_work, process context; the state below them
- * is theirs (one work item runs at a time on one CPU... and each is
- * non-reentrant), except armed (atomic bit ops).
+ * runs in poll_work and idle_work, process context, which may sleep but
+ * never allocate.  A work item never runs twice at once; the two may run
+ * at once on two CPUs, so what both touch (watch[]) is under watch_lock,
+ * and the kill and its state (victim_mm, calm) are poll_work's alone.
  */
 #include <linux/cgroup.h>
 #include <linux/jiffies.h>
@@ -536,9 +537,8 @@ static void early_poll(struct work_struct *work)
 		return;
 	}
 	calm = 0;
+	/* A probe that saw the bit still set arms again when it next fires. */
 	clear_bit(0, &armed);
-	/* A probe that saw the bit set before it was cleared: look once more. */
-	smp_mb__after_atomic();
 }
 
 static void early_idle(struct work_struct *work)
