@@ -18,8 +18,12 @@
 #           reboot
 #   boot 2  the module was loaded at boot (systemd-modules-load) from
 #           DKMS's directory, oomctl.service is active and the rule table
-#           and the switches are what the file says; add a broken file
-#           (a bad line 3); reboot
+#           and the switches are what the file says; the udev rule
+#           (the image's udevd does no coldplug, so it sees the new
+#           uevents only): modprobe -r + modprobe with oomctl.service
+#           masked loads a fresh module and nothing else, then unmasked
+#           the module's add uevent restarts the unit, which applies the
+#           file again; add a broken file (a bad line 3); reboot
 #   boot 3  the boot completed (multi-user.target active) with
 #           oomctl.service the only failed unit, FILE:LINE in its
 #           journal, the module loaded with the table and switches of a
@@ -66,9 +70,20 @@ expect() {
 	[ "$t" -lt 3 ] || diag "  ($what: $t s)"
 }
 is() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
+# wait_for SECONDS COMMAND...: until the command succeeds, at most that long.
+wait_for() {
+	end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+no_job() { [ -z "$(systemctl list-jobs --no-legend oomctl.service)" ]; }
 
 # table: the rule table without the state comments, sorted.
-table() { sed 's/ *#.*//' "$sys/rules" | sort; }
+table() { sed 's/ *#.*//' "$sys/rules" 2>/dev/null | sort; }
 switches() { echo "enabled=$(cat $sys/enabled) dry_run=$(cat $sys/dry_run) default_policy=$(cat $sys/default_policy)"; }
 
 reboot_now() {	# NEXT-STATE
@@ -85,7 +100,7 @@ phase=$(cat "$state" 2>/dev/null || echo 0)
 case $phase in
 0)
 	echo "TAP version 13"
-	echo "1..8"
+	echo "1..10"
 	diag "systemd $(systemctl --version | sed -n 's/^systemd \([0-9]*\).*/\1/p'), kernel $kver, dkms $(dpkg-query -W -f='${Version}' dkms)"
 	t0=$(date +%s)
 	expect "the .deb and the tarball are there" test -f "$deb" -a -f "$tarball"
@@ -133,14 +148,70 @@ case $phase in
 		"journalctl -b -t systemd-modules-load | grep -q \"Inserted module 'oomctl'\""
 	check 3 "package-boot-loaded"
 
-	expect "oomctl.service active" is "$(systemctl is-active oomctl.service)" active
-	expect "the rule table equals the file" is "$(table)" "$(printf '%s\n' \
+	want_table=$(printf '%s\n' \
 		"/system.slice/web.service policy=subtree bias=20" \
 		"/test.slice policy=group bias=0" \
-		"$app policy=process bias=-100 kill=quiet" | sort)"
-	expect "the switches equal the file" is "$(switches)" "enabled=1 dry_run=1 default_policy=group"
+		"$app policy=process bias=-100 kill=quiet" | sort)
+	want_switches="enabled=1 dry_run=1 default_policy=group"
+	# udevd may have seen systemd-modules-load's load, and its rule
+	# restarted the unit: that done first (both applies give the same).
+	expect "systemd-udevd active" is "$(systemctl is-active systemd-udevd.service)" active
+	expect "udevadm settle" udevadm settle --timeout=30
+	expect "no job left for oomctl.service" wait_for 30 no_job
+	expect "oomctl.service active" is "$(systemctl is-active oomctl.service)" active
+	expect "the rule table equals the file" is "$(table)" "$want_table"
+	expect "the switches equal the file" is "$(switches)" "$want_switches"
 	journalctl -b -u oomctl.service | grep oomctl-apply | sed 's/^/#   /'
 	check 4 "package-boot-applied"
+
+	# The udev rule, for a module loaded by hand (the image's udevd does
+	# no coldplug, but it sees these new uevents).  Masked, the unit
+	# cannot be restarted: the rule's systemctl fails, and the load is
+	# not harmed (a fresh module, the unit untouched).
+	invocation=$(systemctl show -P InvocationID oomctl.service)
+	expect "systemctl mask --runtime oomctl.service" systemctl mask --runtime oomctl.service
+	cursor=$(journalctl -n 0 --show-cursor | sed -n 's/^-- cursor: //p')
+	expect "modprobe -r oomctl" modprobe -r oomctl
+	expect "unloaded: no $sys" test ! -e "$sys"
+	expect "modprobe oomctl (masked)" modprobe oomctl
+	expect "udevadm settle: the uevent handled" udevadm settle --timeout=30
+	# (By its text: the worker's entries may lack _SYSTEMD_UNIT.)
+	expect "the rule ran: its systemctl's failure in the journal" wait_for 10 sh -c \
+		"journalctl --after-cursor='$cursor' | grep -q \"restart oomctl.service' failed with exit code 1\""
+	expect "oomctl loaded" test -d "$sys"
+	expect "a fresh load: an empty table" is "$(table)" ""
+	expect "a fresh load: the parameters' switches" is "$(switches)" "enabled=1 dry_run=0 default_policy=kernel"
+	expect "oomctl.service not restarted" is "$(systemctl show -P InvocationID oomctl.service)" "$invocation"
+	expect "no job for it" no_job
+	expect "systemctl unmask --runtime oomctl.service" systemctl unmask --runtime oomctl.service
+	check 5 "package-udev-masked"
+
+	# Unmasked: rmmod (the table goes with the module) and modprobe by
+	# hand; the add uevent restarts oomctl.service, which applies the
+	# file to the fresh module.
+	cursor=$(journalctl -n 0 --show-cursor | sed -n 's/^-- cursor: //p')
+	expect "modprobe -r oomctl" modprobe -r oomctl
+	expect "unloaded: no $sys" test ! -e "$sys"
+	t1=$(date +%s)
+	expect "modprobe oomctl" modprobe oomctl
+	applied() {
+		[ "$(table)" = "$want_table" ] && [ "$(switches)" = "$want_switches" ] &&
+			no_job &&
+			journalctl -u oomctl.service --after-cursor="$cursor" | grep -q 'oomctl-apply: applied 3 rule'
+	}
+	wait_for 60 applied
+	diag "  (modprobe to applied: $(($(date +%s) - t1)) s)"
+	expect "the rule table equals the file again" is "$(table)" "$want_table"
+	expect "the switches equal the file again" is "$(switches)" "$want_switches"
+	expect "oomctl.service active" is "$(systemctl is-active oomctl.service)" active
+	expect "oomctl.service restarted (a new invocation)" \
+		test "$(systemctl show -P InvocationID oomctl.service)" != "$invocation"
+	journalctl -u oomctl.service --after-cursor="$cursor" > /tmp/restart.log
+	expect "its journal: stopped, started again, applied" sh -c \
+		"grep -q 'Stopped ' /tmp/restart.log && grep -q 'Starting ' /tmp/restart.log &&
+		 grep -q 'oomctl-apply: applied 3 rule' /tmp/restart.log"
+	sed 's/^/#   /' /tmp/restart.log
+	check 6 "package-udev-modprobe-applies"
 	diag "boot 2: $(($(date +%s) - t0)) s"
 
 	cat > "$broken" <<-EOF
@@ -155,7 +226,7 @@ case $phase in
 	expect "multi-user.target reached" is "$(systemctl is-active multi-user.target)" active
 	expect "oomctl.service is the only failed unit" is \
 		"$(systemctl list-units --failed --plain --no-legend | awk '{ print $1 }' | tr '\n' ' ')" "oomctl.service "
-	check 5 "package-broken-boot-completes"
+	check 7 "package-broken-boot-completes"
 
 	expect "oomctl.service failed" is "$(systemctl is-active oomctl.service)" failed
 	expect "FILE:LINE in its journal" sh -c \
@@ -164,7 +235,7 @@ case $phase in
 	expect "oomctl loaded" test -d "$sys"
 	expect "nothing applied: an empty table" is "$(table)" ""
 	expect "nothing applied: the switches of a fresh load" is "$(switches)" "enabled=1 dry_run=0 default_policy=kernel"
-	check 6 "package-broken-nothing-applied"
+	check 8 "package-broken-nothing-applied"
 
 	md5=$(md5sum "$conf" "$broken")
 	expect "apt purge" apt-get purge -y oomctl-dkms
@@ -179,10 +250,10 @@ case $phase in
 	done
 	expect "systemd forgot oomctl.service (the postrm's daemon-reload)" \
 		is "$(systemctl show -P LoadState oomctl.service)" not-found
-	check 7 "package-purge-removes"
+	check 9 "package-purge-removes"
 
 	expect "the admin's files stay" is "$(md5sum "$conf" "$broken" 2>&1)" "$md5"
-	check 8 "package-purge-keeps-etc"
+	check 10 "package-purge-keeps-etc"
 	diag "boot 3: $(($(date +%s) - t0)) s"
 	;;
 *)
