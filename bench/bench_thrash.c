@@ -26,7 +26,9 @@
  * program itself has oom_score_adj -1000 (the VM's runners give it) and
  * locks its memory, so that it measures what happens without taking part.
  *
- * Time line: the ws and the probe start; BASE_S seconds of baseline (the
+ * Time line: the ws and the probe start; once the ws has read its file
+ * twice (the first pass maps it) and QUIET_S seconds more, BASE_S seconds
+ * of baseline (the
  * probe's overshoot and the ws's pages read per second on a calm machine);
  * the hog starts; the run lasts until the hog has died plus SETTLE_S
  * seconds, or --cap seconds (default 180) after the hog's start, when this
@@ -86,6 +88,8 @@
 #define STALL_NS	10000000LL	/* an overshoot counted in total_ms */
 #define POLL_MS		10
 #define BASE_S		3
+#define WARM_S		60
+#define QUIET_S		3
 #define SETTLE_S	3
 #define CAP_S		180
 #define RATE_MIBS	16
@@ -117,6 +121,7 @@ struct state {
 	volatile int phase;		/* controller: 0 none, 1 baseline, 2 run */
 	struct phase ph[3];		/* probe */
 	volatile long long ws_pages;	/* ws: pages read, all phases */
+	volatile long long ws_passes;	/* ws: whole passes over the file */
 	volatile long long hog_start_ns;	/* hog: before its first allocation */
 	volatile long long hog_mib;	/* hog: MiB touched */
 };
@@ -189,6 +194,7 @@ static int run_ws(const char *file)
 			sum += p[i];
 			st->ws_pages++;
 		}
+		st->ws_passes++;
 	}
 	return sum == 1;
 }
@@ -422,8 +428,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_thrash: cannot start the probe and the ws\n");
 		return 1;
 	}
-	/* Let the children map the state and the ws read its file in. */
-	watch(now_ns() + (smoke ? 300 : 1000) * 1000000LL, false);
+	/*
+	 * The ws's first pass maps every page (a minor fault each, slow under
+	 * TCG): the baseline starts after its second.
+	 */
+	t_base = now_ns();
+	while (st->ws_passes < 2 && now_ns() < t_base + WARM_S * 1000000000LL &&
+	       !kids[WS].dead && !kids[PROBE].dead)
+		watch(now_ns() + POLL_MS * 1000000LL, false);
+	if (kids[WS].dead || kids[PROBE].dead) {
+		fprintf(stderr, "bench_thrash: the ws or the probe ended at once\n");
+		return 1;
+	}
+	if (st->ws_passes < 2) {
+		fprintf(stderr, "bench_thrash: the ws did not read its file twice in %d s\n",
+			WARM_S);
+		return 1;
+	}
+	/* The user manager and the journal are busy after three new scopes. */
+	watch(now_ns() + (smoke ? 0 : QUIET_S * 1000) * 1000000LL, false);
 	st->phase = 1;
 	t_base = now_ns();
 	ws_base = st->ws_pages;
@@ -495,10 +518,11 @@ int main(int argc, char **argv)
 	speed = ws_base > 0 ?
 		((double)ws_run / (t_end - t_run)) / ((double)ws_base / (t_run - t_base)) :
 		NO_FIGURE;
-	printf("thrash: case=%s ttk_ms=%.0f capped=%s longest_ms=%.0f total_ms=%.0f stalls=%lld sleeps=%lld base_longest_ms=%.1f ws_speed=%.3f hog_mib=%lld died=%s right=%s oom_kill=%ld early=%ld refaults=%ld\n",
+	printf("thrash: case=%s ttk_ms=%.0f capped=%s longest_ms=%.0f total_ms=%.0f stalls=%lld sleeps=%lld base_longest_ms=%.1f ws_speed=%.3f ws_base_pps=%.0f ws_run_pps=%.0f hog_mib=%lld died=%s right=%s oom_kill=%ld early=%ld refaults=%ld\n",
 	       name, ttk, capped ? "yes" : "no", ms(st->ph[2].longest_ns),
 	       ms(st->ph[2].total_ns), st->ph[2].stalls, st->ph[2].sleeps,
-	       ms(st->ph[1].longest_ns), speed, st->hog_mib, *died ? died : "none",
+	       ms(st->ph[1].longest_ns), speed,
+	       ws_base * 1e9 / (t_run - t_base), ws_run * 1e9 / (t_end - t_run), st->hog_mib, *died ? died : "none",
 	       right ? "yes" : "no", oom1 - oom0,
 	       early0 >= 0 && early1 >= 0 ? early1 - early0 : -1, rf1 - rf0);
 	printf("\n| case | time to kill (ms) | longest stall (ms) | total stall (ms) | baseline longest (ms) | ws speed | died | right victim |\n");
