@@ -47,7 +47,7 @@
  *   base_longest_ms  the longest overshoot of the baseline: TCG's noise
  *   ws_speed     the ws's pages read per second during the run, relative
  *                to the baseline (1 = undisturbed)
- *   died         who died, with the signal: hog(9), ws(15), ...
+ *   died         who died, with the signal: hog(sig9), ws(sig15), ...
  *   right        yes if the hog died (not stopped by this program) and the
  *                ws and the probe lived
  *   oom_kill, early, refaults   what /proc/vmstat's oom_kill and
@@ -83,7 +83,7 @@
 
 #include "bench_util.h"
 
-#define MIB		(1UL << 20)
+#define MIB		(1024UL * 1024)
 #define SLEEP_NS	10000000LL	/* the probe's sleep */
 #define STALL_NS	10000000LL	/* an overshoot counted in total_ms */
 #define POLL_MS		10
@@ -118,13 +118,17 @@ struct phase {
  * mapping would not reach them.  Each field has one writer.
  */
 struct state {
-	volatile int phase;		/* controller: 0 none, 1 baseline, 2 run */
-	struct phase ph[3];		/* probe */
-	volatile long long ws_pages;	/* ws: pages read, all phases */
-	volatile long long ws_passes;	/* ws: whole passes over the file */
-	volatile long long hog_start_ns;	/* hog: before its first allocation */
-	volatile long long hog_mib;	/* hog: MiB touched */
+	int phase;		/* controller: 0 none, 1 baseline, 2 run */
+	struct phase ph[3];	/* probe */
+	long long ws_pages;	/* ws: pages read, all phases */
+	long long ws_passes;	/* ws: whole passes over the file */
+	long long hog_start_ns;	/* hog: before its first allocation */
+	long long hog_mib;	/* hog: MiB touched */
 };
+
+/* Fields of the shared state, read and written by other processes. */
+#define LOAD(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STORE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 static struct state *st;
 
@@ -160,7 +164,7 @@ static int run_probe(void)
 
 		sleep_until(t0 + SLEEP_NS);
 		over = now_ns() - t0 - SLEEP_NS;
-		p = st->phase;
+		p = LOAD(st->phase);
 		if (p < 1 || p > 2)
 			continue;
 		st->ph[p].sleeps++;
@@ -177,7 +181,8 @@ static int run_probe(void)
 static int run_ws(const char *file)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	volatile const char *p;
+	const char *p;
+	long long pages = 0;
 	struct stat sb;
 	unsigned int sum = 0;
 	long i;
@@ -191,10 +196,10 @@ static int run_ws(const char *file)
 		return 112;
 	for (;;) {
 		for (i = 0; i < sb.st_size; i += page) {
-			sum += p[i];
-			st->ws_pages++;
+			sum += LOAD(p[i]);
+			STORE(st->ws_pages, ++pages);
 		}
-		st->ws_passes++;
+		STORE(st->ws_passes, LOAD(st->ws_passes) + 1);
 	}
 	return sum == 1;
 }
@@ -204,7 +209,7 @@ static int run_hog(long rate)
 	long long start = now_ns();
 	long i;
 
-	st->hog_start_ns = start;
+	STORE(st->hog_start_ns, start);
 	for (i = 0; ; i++) {
 		long long due = start + i * 1000000000LL / rate;
 		char *p;
@@ -219,7 +224,7 @@ static int run_hog(long rate)
 			continue;
 		}
 		memset(p, 0x5a, MIB);
-		st->hog_mib = i + 1;
+		STORE(st->hog_mib, i + 1);
 	}
 	return 0;
 }
@@ -340,7 +345,7 @@ static double ms(long long ns)
 
 int main(int argc, char **argv)
 {
-	const char *name = "a", *dir = "/var/tmp";
+	const char *name = NULL, *dir = "/var/tmp";
 	long ws_mib = 0, rate = 0, cap = 0, early0 = -1, early1 = -1;
 	long oom0, oom1, rf0, rf1;
 	long long t_base, t_run, t_end, ws_base, ws_run;
@@ -353,26 +358,31 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "--child"))
 		return child_main(argv[2], argv[3]);
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--smoke"))
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(argv[i], "--smoke")) {
 			smoke = true;
-		else if (!strcmp(argv[i], "--units"))
+		} else if (!strcmp(argv[i], "--units")) {
 			units = true;
-		else if (!strcmp(argv[i], "--case") && i + 1 < argc)
+		} else if (!strcmp(argv[i], "--case") && next) {
 			name = argv[++i];
-		else if (!strcmp(argv[i], "--ws") && i + 1 < argc)
+		} else if (!strcmp(argv[i], "--ws") && next) {
 			ws_mib = atol(argv[++i]);
-		else if (!strcmp(argv[i], "--rate") && i + 1 < argc)
+		} else if (!strcmp(argv[i], "--rate") && next) {
 			rate = atol(argv[++i]);
-		else if (!strcmp(argv[i], "--cap") && i + 1 < argc)
+		} else if (!strcmp(argv[i], "--cap") && next) {
 			cap = atol(argv[++i]);
-		else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+		} else if (!strcmp(argv[i], "--dir") && next) {
 			dir = argv[++i];
-		else {
-			fprintf(stderr, "usage: %s [--smoke] [--case NAME] [--units] [--ws MIB] [--rate MIBS] [--cap S] [--dir DIR]\n",
+		} else {
+			fprintf(stderr, "usage: %s [--smoke] [--case NAME] [--units] [--ws MIB]\n",
 				argv[0]);
+			fprintf(stderr, "       [--rate MIBS] [--cap S] [--dir DIR]\n");
 			return 2;
 		}
 	}
+	if (!name)
+		name = smoke ? "smoke" : "kernel";
 	if (!ws_mib)
 		ws_mib = smoke ? SMOKE_WS_MIB : meminfo_kb("MemTotal:") / 1024 / 4;
 	if (!rate)
@@ -421,8 +431,9 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("Thrash, case %s: ws %ld MiB in %s, hog %ld MiB/s, cap %ld s, %s, MemTotal %ld MiB\n",
-	       name, ws_mib, dir, rate, cap, units ? "children in scopes" : "children forked",
+	printf("Thrash, case %s: ws %ld MiB in %s, hog %ld MiB/s, cap %ld s,",
+	       name, ws_mib, dir, rate, cap);
+	printf(" %s, MemTotal %ld MiB\n", units ? "children in scopes" : "children forked",
 	       meminfo_kb("MemTotal:") / 1024);
 	if (spawn(PROBE, "-", units, -1) || spawn(WS, file, units, -1)) {
 		fprintf(stderr, "bench_thrash: cannot start the probe and the ws\n");
@@ -433,33 +444,33 @@ int main(int argc, char **argv)
 	 * TCG): the baseline starts after its second.
 	 */
 	t_base = now_ns();
-	while (st->ws_passes < 2 && now_ns() < t_base + WARM_S * 1000000000LL &&
+	while (LOAD(st->ws_passes) < 2 && now_ns() < t_base + WARM_S * 1000000000LL &&
 	       !kids[WS].dead && !kids[PROBE].dead)
 		watch(now_ns() + POLL_MS * 1000000LL, false);
 	if (kids[WS].dead || kids[PROBE].dead) {
 		fprintf(stderr, "bench_thrash: the ws or the probe ended at once\n");
 		return 1;
 	}
-	if (st->ws_passes < 2) {
+	if (LOAD(st->ws_passes) < 2) {
 		fprintf(stderr, "bench_thrash: the ws did not read its file twice in %d s\n",
 			WARM_S);
 		return 1;
 	}
 	/* The user manager and the journal are busy after three new scopes. */
 	watch(now_ns() + (smoke ? 0 : QUIET_S * 1000) * 1000000LL, false);
-	st->phase = 1;
+	STORE(st->phase, 1);
 	t_base = now_ns();
-	ws_base = st->ws_pages;
+	ws_base = LOAD(st->ws_pages);
 	watch(t_base + (smoke ? 500 : BASE_S * 1000) * 1000000LL, false);
 
 	oom0 = proc_vmstat("oom_kill");
 	rf0 = proc_vmstat("workingset_refault_file");
 	if (oomctl_loaded())
 		early0 = oomctl_stat("early_kills");
-	st->phase = 2;
+	STORE(st->phase, 2);
 	t_run = now_ns();
-	ws_base = st->ws_pages - ws_base;
-	ws_run = st->ws_pages;
+	ws_base = LOAD(st->ws_pages) - ws_base;
+	ws_run = LOAD(st->ws_pages);
 	snprintf(arg, sizeof(arg), "%ld", rate);
 	if (spawn(HOG, arg, units, cg_fd)) {
 		fprintf(stderr, "bench_thrash: cannot start the hog\n");
@@ -474,9 +485,9 @@ int main(int argc, char **argv)
 		kids[HOG].died_ns = now_ns();
 	}
 	watch(kids[HOG].died_ns + (smoke ? 500 : SETTLE_S * 1000) * 1000000LL, false);
-	st->phase = 0;
+	STORE(st->phase, 0);
 	t_end = now_ns();
-	ws_run = st->ws_pages - ws_run;
+	ws_run = LOAD(st->ws_pages) - ws_run;
 	oom1 = proc_vmstat("oom_kill");
 	rf1 = proc_vmstat("workingset_refault_file");
 	if (oomctl_loaded())
@@ -499,7 +510,7 @@ int main(int argc, char **argv)
 			right = false;
 		sig = WIFSIGNALED(kids[r].status) ? WTERMSIG(kids[r].status) : 0;
 		snprintf(died + strlen(died), sizeof(died) - strlen(died), "%s%s(%s%d)",
-			 *died ? "," : "", role_name[r], sig ? "sig " : "exit ",
+			 *died ? "," : "", role_name[r], sig ? "sig" : "exit",
 			 sig ? sig : WEXITSTATUS(kids[r].status));
 	}
 	for (r = 0; r < NROLES; r++) {
@@ -518,22 +529,27 @@ int main(int argc, char **argv)
 	speed = ws_base > 0 ?
 		((double)ws_run / (t_end - t_run)) / ((double)ws_base / (t_run - t_base)) :
 		NO_FIGURE;
-	printf("thrash: case=%s ttk_ms=%.0f capped=%s longest_ms=%.0f total_ms=%.0f stalls=%lld sleeps=%lld base_longest_ms=%.1f ws_speed=%.3f ws_base_pps=%.0f ws_run_pps=%.0f hog_mib=%lld died=%s right=%s oom_kill=%ld early=%ld refaults=%ld\n",
-	       name, ttk, capped ? "yes" : "no", ms(st->ph[2].longest_ns),
-	       ms(st->ph[2].total_ns), st->ph[2].stalls, st->ph[2].sleeps,
-	       ms(st->ph[1].longest_ns), speed,
-	       ws_base * 1e9 / (t_run - t_base), ws_run * 1e9 / (t_end - t_run), st->hog_mib, *died ? died : "none",
-	       right ? "yes" : "no", oom1 - oom0,
+	/* One line for scripts/bench-thrash, in pieces, then a table. */
+	printf("thrash: case=%s ttk_ms=%.0f capped=%s", name, ttk, capped ? "yes" : "no");
+	printf(" longest_ms=%.0f total_ms=%.0f stalls=%lld sleeps=%lld",
+	       ms(st->ph[2].longest_ns), ms(st->ph[2].total_ns), st->ph[2].stalls,
+	       st->ph[2].sleeps);
+	printf(" base_longest_ms=%.1f ws_speed=%.3f ws_base_pps=%.0f ws_run_pps=%.0f",
+	       ms(st->ph[1].longest_ns), speed, ws_base * 1e9 / (t_run - t_base),
+	       ws_run * 1e9 / (t_end - t_run));
+	printf(" hog_mib=%lld died=%s right=%s", st->hog_mib, *died ? died : "none",
+	       right ? "yes" : "no");
+	printf(" oom_kill=%ld early=%ld refaults=%ld\n", oom1 - oom0,
 	       early0 >= 0 && early1 >= 0 ? early1 - early0 : -1, rf1 - rf0);
-	printf("\n| case | time to kill (ms) | longest stall (ms) | total stall (ms) | baseline longest (ms) | ws speed | died | right victim |\n");
+	printf("\n| case | time to kill (ms) | longest stall (ms) | total stall (ms) |");
+	printf(" baseline longest (ms) | hog MiB | died | right victim |\n");
 	printf("|------|------|------|------|------|------|------|------|\n");
-	printf("| %s | %s%s | %s | %s | %s | %s | %s | %s |\n", name,
+	printf("| %s | %s%s | %s | %s | %s | %lld | %s | %s |\n", name,
 	       capped ? "> " : "", fmt_fig(b1, sizeof(b1), "%.0f", ttk),
 	       fmt_fig(b2, sizeof(b2), "%.0f", ms(st->ph[2].longest_ns)),
 	       fmt_fig(b3, sizeof(b3), "%.0f", ms(st->ph[2].total_ns)),
 	       fmt_fig(b4, sizeof(b4), "%.1f", ms(st->ph[1].longest_ns)),
-	       fmt_fig(arg, sizeof(arg), "%.3f", speed), *died ? died : "none",
-	       right ? "yes" : "no");
+	       st->hog_mib, *died ? died : "none", right ? "yes" : "no");
 	if (!st->ph[2].sleeps || !st->hog_start_ns) {
 		fprintf(stderr, "bench_thrash: no figure: the probe or the hog never ran\n");
 		return 1;
