@@ -451,7 +451,10 @@ case_svc_restart_group() {
 	svc_start svcrestart2 OOMPolicy=continue Restart=on-failure
 	rule_bound "$u" || diag "  rule not bound yet"
 	adj_and_go || return
-	main=$(prop svcrestart2.service MainPID)
+	# The workload's shell is the main process.  (Asking systemd for
+	# MainPID here raced with the kill: under a slow TCG the service had
+	# already been restarted, and the new main was taken for the old.)
+	main=$shell
 	hog_gone 60 || { diag "  the hog was not killed"; fails=$((fails + 1)); }
 	# Restart= starts a new main process, which writes a new shell.pid.
 	wait_until 20 restarted svcrestart2.service || true
