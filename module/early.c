@@ -58,7 +58,9 @@
  * does at its next return to user space or interruptible sleep.
  *
  * One episode, one kill: after a kill, nothing is judged until the
- * victim's memory has been freed, or for VICTIM_WAIT at most.
+ * victim's memory has been freed, or for VICTIM_WAIT at most; and no
+ * process is chosen while a victim of the kernel's OOM killer still has
+ * its memory (choose()).
  *
  * Context: the probes run in the allocator (any context, IRQs possibly
  * off): they only test and set a bit and queue work.  Everything else
@@ -277,6 +279,17 @@ static struct task_struct *choose(struct cgroup *scope, unsigned long totalpages
 	for_each_process(p) {
 		if (scope && !cgroup_is_descendant(task_dfl_cgroup(p), scope))
 			continue;
+		/*
+		 * A victim of the kernel's OOM killer whose memory is still to
+		 * be freed: memory is on its way, judge again later, as
+		 * oom_evaluate_task() aborts its scan.  Choosing among the
+		 * others now would kill a second process for one shortage.
+		 */
+		if (tsk_is_oom_victim(p) &&
+		    !oomctl_mm_oom_skipped(READ_ONCE(p->signal->oom_mm))) {
+			chosen = NULL;
+			break;
+		}
 		points = badness(p, totalpages);
 		if (points == LONG_MIN || (chosen && points <= best))
 			continue;

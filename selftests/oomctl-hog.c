@@ -3,14 +3,17 @@
  * oomctl-hog: take memory until told to stop, or until the OOM killer
  * comes.
  *
- *   oomctl-hog [MB]
+ *   oomctl-hog [MB [MB_PER_S]]
  *
  * Touches MB mebibytes of anonymous memory (forever if MB is 0 or
  * missing), one page at a time so that every page is really charged,
- * then sleeps.  Prints nothing: its end (SIGKILL) is the result.
+ * then sleeps.  With MB_PER_S, no faster than that: a process that grows
+ * steadily, not all at once.  Prints nothing: its end (SIGKILL) is the
+ * result.
  */
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHUNK (1024UL * 1024)
@@ -18,6 +21,8 @@
 int main(int argc, char **argv)
 {
 	unsigned long mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 0;
+	unsigned long rate = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
+	struct timespec pause_ts = { 0, rate ? 1000000000L / rate : 0 };
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long done;
 
@@ -30,6 +35,8 @@ int main(int argc, char **argv)
 			break;
 		for (off = 0; off < CHUNK; off += page)
 			p[off] = 1;
+		if (rate)
+			nanosleep(&pause_ts, NULL);
 	}
 	for (;;)
 		pause();

@@ -382,12 +382,19 @@ static pid_t spawn(const char *cg, int adj, char *const argv[])
 
 pid_t spawn_hog(const char *cg, unsigned long mb)
 {
-	char size[32], *argv[3];
+	return spawn_hog_rate(cg, mb, 0);
+}
+
+pid_t spawn_hog_rate(const char *cg, unsigned long mb, unsigned long mb_per_s)
+{
+	char size[32], rate[32], *argv[4];
 
 	snprintf(size, sizeof(size), "%lu", mb);
+	snprintf(rate, sizeof(rate), "%lu", mb_per_s);
 	argv[0] = "oomctl-hog";
 	argv[1] = size;
-	argv[2] = NULL;
+	argv[2] = rate;
+	argv[3] = NULL;
 	return spawn(cg, 0, argv);
 }
 
