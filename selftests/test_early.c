@@ -104,6 +104,17 @@ static long mem_total_mb(void)
 	return keyed_value("/proc/meminfo", "MemTotal:") / 1024;
 }
 
+/* A sleeper and a hog in CG_TEST/app, the hog growing @mb_per_s (0: at once). */
+static void app_hog(struct __test_metadata *_metadata, unsigned long mb_per_s,
+		    pid_t *hog, pid_t *sleeper)
+{
+	ASSERT_EQ(0, cg_create("app"));
+	*sleeper = spawn_sleeper("app", 0);
+	ASSERT_LT(0, *sleeper);
+	*hog = spawn_hog_rate("app", 0, mb_per_s);
+	ASSERT_LT(0, *hog);
+}
+
 /*
  * The whole machine runs low: the hog dies, nobody else, no kernel OOM.
  * The hog grows steadily (32 MiB/s), as the memory of a machine that
@@ -119,11 +130,7 @@ TEST_F(early, hog_killed_before_the_oom)
 	pid_t hog, sleeper;
 
 	ASSERT_EQ(0, oomctl_write("early/enabled", "1"));
-	ASSERT_EQ(0, cg_create("app"));
-	sleeper = spawn_sleeper("app", 0);
-	ASSERT_LT(0, sleeper);
-	hog = spawn_hog_rate("app", 0, 32);
-	ASSERT_LT(0, hog);
+	app_hog(_metadata, 32, &hog, &sleeper);
 
 	ASSERT_EQ(SIGKILL, child_end(hog, 60000));
 	EXPECT_TRUE(child_alive(sleeper));
@@ -201,11 +208,7 @@ TEST_F(early, disabled_leaves_it_to_the_kernel)
 	long vm_kills0 = proc_vmstat("oom_kill");
 	pid_t hog, sleeper;
 
-	ASSERT_EQ(0, cg_create("app"));
-	sleeper = spawn_sleeper("app", 0);
-	ASSERT_LT(0, sleeper);
-	hog = spawn_hog("app", 0);
-	ASSERT_LT(0, hog);
+	app_hog(_metadata, 0, &hog, &sleeper);
 
 	ASSERT_EQ(SIGKILL, child_end(hog, 110000));
 	EXPECT_TRUE(child_alive(sleeper));
@@ -218,10 +221,9 @@ TEST_F(early, disabled_leaves_it_to_the_kernel)
 /*
  * A hog that takes memory at full speed: the early kill or the kernel's
  * OOM killer gets it, whichever comes first (or both, in the same
- * instant), and nobody else dies.  The
- * early kill must not choose again while the kernel's victim still holds
- * its memory: on 7.2 it once killed the sleeper 0.2 s after the kernel
- * had killed the hog.
+ * instant), and nobody else dies.  The early kill must not choose again
+ * while the kernel's victim still holds its memory: on 7.2 it once killed
+ * the sleeper 0.2 s after the kernel had killed the hog.
  */
 TEST_F(early, one_kill_when_the_kernel_comes_first)
 {
@@ -232,11 +234,7 @@ TEST_F(early, one_kill_when_the_kernel_comes_first)
 	char line[2048];
 
 	ASSERT_EQ(0, oomctl_write("early/enabled", "1"));
-	ASSERT_EQ(0, cg_create("app"));
-	sleeper = spawn_sleeper("app", 0);
-	ASSERT_LT(0, sleeper);
-	hog = spawn_hog("app", 0);
-	ASSERT_LT(0, hog);
+	app_hog(_metadata, 0, &hog, &sleeper);
 
 	ASSERT_EQ(SIGKILL, child_end(hog, 110000));
 	/* Time for a second, wrong kill to come. */
