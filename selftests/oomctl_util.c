@@ -456,3 +456,42 @@ bool child_alive(pid_t pid)
 {
 	return child_end(pid, 0) == -1 && kill(pid, 0) == 0;
 }
+
+/* Is @pid dying: a zombie, exiting (PF_EXITING), or SIGKILL pending? */
+static bool dying(pid_t pid)
+{
+	char path[64], buf[2048], *p;
+	unsigned long flags, mask;
+	char state;
+
+	/* /proc/PID/stat: "pid (comm) state ... flags" (the 9th field). */
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return true;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+		return false;
+	if (state == 'Z' || state == 'X' || (flags & 0x4 /* PF_EXITING */))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return true;
+	/* The thread's own pending set, then the process's. */
+	for (p = buf; (p = strstr(p, "Pnd:\t")); p += 5) {
+		mask = strtoul(p + 5, NULL, 16);
+		if (mask & (1UL << (SIGKILL - 1)))
+			return true;
+	}
+	return false;
+}
+
+bool child_killed(pid_t pid)
+{
+	/*
+	 * The grace covers a child caught between taking its SIGKILL off
+	 * the pending set and setting PF_EXITING.
+	 */
+	if (!dying(pid))
+		return child_end(pid, 200) == SIGKILL;
+	return child_end(pid, 5000) == SIGKILL;
+}

@@ -103,6 +103,20 @@ int child_end(pid_t pid, int timeout_ms);
 int child_exit(pid_t pid, int timeout_ms);
 /* Still running? (A child that ended is reaped here.) */
 bool child_alive(pid_t pid);
+/*
+ * Was a child killed by an OOM kill already carried out?  True if it
+ * ended by SIGKILL, or is on its way there (SIGKILL pending, or exiting):
+ * then it is reaped here.  Otherwise false after a short grace, where
+ * child_end(pid, 5000) would wait out the five seconds.  Sound once the
+ * OOM victim is reaped: one call of the OOM killer signals the victim and
+ * then the rest of its memory.oom.group, and oomctl's group and subtree
+ * kills are that call.  In a memcg OOM it runs in the task that charged,
+ * the victim itself in these tests, which cannot exit before it returns;
+ * the grace covers a global OOM's, which may run in another task.  Not
+ * for kills sent later from a worker (the fallback killer, the early
+ * kill).
+ */
+bool child_killed(pid_t pid);
 int set_oom_score_adj(pid_t pid, int adj);
 
 #endif /* OOMCTL_UTIL_H */

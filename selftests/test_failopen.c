@@ -83,7 +83,7 @@ static bool oom_once(struct __test_metadata *_metadata, pid_t *pids)
 		pids[1] = sleeper;
 	}
 	EXPECT_EQ(SIGKILL, child_end(hog, 60000));
-	sleeper_died = child_end(sleeper, 5000) == SIGKILL;
+	sleeper_died = child_killed(sleeper);
 	if (!sleeper_died) {
 		kill(sleeper, SIGKILL);
 		child_end(sleeper, -1);

@@ -25,7 +25,7 @@ static bool oom_round(struct __test_metadata *_metadata, const char *cg)
 	hog = spawn_hog(cg, 0);
 	if (sleeper <= 0 || hog <= 0 || child_end(hog, 60000) != SIGKILL)
 		return false;
-	killed = child_end(sleeper, 5000) == SIGKILL;
+	killed = child_killed(sleeper);
 	if (!killed)
 		kill(sleeper, SIGKILL);
 	child_end(sleeper, -1);

@@ -35,7 +35,7 @@ static bool oom_round(const char *hog_cg, const char *sleeper_cg)
 		child_end(sleeper, -1);
 		return false;
 	}
-	killed = child_end(sleeper, 5000) == SIGKILL;
+	killed = child_killed(sleeper);
 	if (!killed) {
 		kill(sleeper, SIGKILL);
 		child_end(sleeper, -1);
