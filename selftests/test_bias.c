@@ -196,6 +196,22 @@ static long proc_oom_score(pid_t pid)
 	return read_ulong(path, &val) ? -1 : (long)val;
 }
 
+/*
+ * What a bias adds to /proc/PID/oom_score: oom_badness() adds
+ * bias * (totalpages / 1000) pages, as for oom_score_adj, and the file
+ * shows (1000 + badness * 1000 / totalpages) * 2 / 3.  The truncated
+ * totalpages / 1000 makes it a bit less than bias * 2 / 3: 2 % less with
+ * 45999 pages, 0.1 % with 45001.
+ */
+static long bias_points(long bias)
+{
+	long kb = sysconf(_SC_PAGESIZE) / 1024, pages;
+
+	pages = (keyed_value("/proc/meminfo", "MemTotal:") +
+		 keyed_value("/proc/meminfo", "SwapTotal:")) / kb;
+	return bias * (pages / 1000) * 1000 / pages * 2 / 3;
+}
+
 /* The score once the hog has stopped growing. */
 static long stable_oom_score(pid_t pid)
 {
@@ -231,21 +247,21 @@ TEST_F(bias, oom_score_shows_bias)
 	scored_hog(_metadata, 16, &a, &base);
 
 	/*
-	 * A bias counts like oom_score_adj: +500 is +333 on the proc scale,
-	 * (1000 + badness * 1000 / totalpages) * 2 / 3; the hog's own pages
+	 * A bias counts like oom_score_adj: +500 is about +333 on the proc
+	 * scale (see bias_points()); the hog's own pages
 	 * move the score by a few points too.
 	 */
 	ASSERT_EQ(0, oomctl_rule("p/a", "bias=500"));
 	biased = proc_oom_score(a);
-	EXPECT_LE(base + 326, biased);
-	EXPECT_GE(base + 340, biased);
+	EXPECT_LE(base + bias_points(500) - 7, biased);
+	EXPECT_GE(base + bias_points(500) + 7, biased);
 	EXPECT_LE(1, oomctl_stat("bias_applied"));
 
 	/* totalpages / 1000 is truncated, as for oom_score_adj: a bit less. */
 	ASSERT_EQ(0, oomctl_rule("p/a", "bias=-1000"));
 	lowest = proc_oom_score(a);
-	EXPECT_LE(base - 675, lowest);
-	EXPECT_GE(base - 640, lowest);
+	EXPECT_LE(base + bias_points(-1000) - 10, lowest);
+	EXPECT_GE(base + bias_points(-1000) + 10, lowest);
 
 	/*
 	 * oom_score_adj and bias add up to -1000 at most, as oom_score_adj
@@ -372,18 +388,18 @@ TEST_F(bias, unbiased_task_keeps_its_score)
 	EXPECT_LE(base - 4, proc_oom_score(a));
 	EXPECT_GE(base + 4, proc_oom_score(a));
 	ASSERT_EQ(0, oomctl_write("rules", "-" T "/p/a"));
-	EXPECT_LE(base - 340, proc_oom_score(a));
-	EXPECT_GE(base - 326, proc_oom_score(a));
+	EXPECT_LE(base + bias_points(-500) - 7, proc_oom_score(a));
+	EXPECT_GE(base + bias_points(-500) + 7, proc_oom_score(a));
 	EXPECT_LE(1, oomctl_stat("bias_applied"));
 	kill(a, SIGKILL);
 }
 
-/* Is @pid's score @delta (+-7) away from @base? */
-static bool score_near(pid_t pid, long base, long delta)
+/* Is @pid's score what @bias makes of @base (+-7)? */
+static bool score_biased(pid_t pid, long base, long bias)
 {
-	long score = proc_oom_score(pid);
+	long score = proc_oom_score(pid), want = base + bias_points(bias);
 
-	return score >= base + delta - 7 && score <= base + delta + 7;
+	return score >= want - 7 && score <= want + 7;
 }
 
 /* Move @pid to @cg. */
@@ -415,8 +431,7 @@ static bool rule_shows(const char *line)
  * a second read of a score is the cache's answer: it must follow a task
  * moved to another cgroup (same table), a rule added above or changed, a
  * cgroup created under a biased one (same table), and a cgroup removed
- * and created again under its rule's path (a new id).  A bias of 500 is
- * 333 on the proc scale, 250 is 166, a bit less each (see above).
+ * and created again under its rule's path (a new id).
  */
 TEST_F(bias, cached_bias_follows_changes)
 {
@@ -430,43 +445,43 @@ TEST_F(bias, cached_bias_follows_changes)
 	scored_hog(_metadata, 16, &a, &base);
 
 	ASSERT_EQ(0, oomctl_rule("p/a", "bias=500"));
-	EXPECT_TRUE(score_near(a, base, 333));
-	EXPECT_TRUE(score_near(a, base, 333));
+	EXPECT_TRUE(score_biased(a, base, 500));
+	EXPECT_TRUE(score_biased(a, base, 500));
 	/* Another cgroup, the same table: p/b has no rule. */
 	ASSERT_EQ(0, move_to("p/b", a));
-	EXPECT_TRUE(score_near(a, base, 0));
-	EXPECT_TRUE(score_near(a, base, 0));
+	EXPECT_TRUE(score_biased(a, base, 0));
+	EXPECT_TRUE(score_biased(a, base, 0));
 	/* A rule added above p/b, then changed. */
 	ASSERT_EQ(0, oomctl_rule("p", "bias=-500"));
-	EXPECT_TRUE(score_near(a, base, -333));
+	EXPECT_TRUE(score_biased(a, base, -500));
 	ASSERT_EQ(0, oomctl_rule("p", "bias=250"));
-	EXPECT_TRUE(score_near(a, base, 166));
-	EXPECT_TRUE(score_near(a, base, 166));
+	EXPECT_TRUE(score_biased(a, base, 250));
+	EXPECT_TRUE(score_biased(a, base, 250));
 	ASSERT_EQ(0, oomctl_rule("p", "bias=-500"));
-	EXPECT_TRUE(score_near(a, base, -333));
+	EXPECT_TRUE(score_biased(a, base, -500));
 	/* A cgroup created now (no rule names it: the same table) inherits. */
 	ASSERT_EQ(0, cg_create("p/e"));
 	ASSERT_EQ(0, move_to("p/e", a));
-	EXPECT_TRUE(score_near(a, base, -333));
+	EXPECT_TRUE(score_biased(a, base, -500));
 	/* The rule on p/a still holds for p/a. */
 	ASSERT_EQ(0, move_to("p/a", a));
-	EXPECT_TRUE(score_near(a, base, 333));
+	EXPECT_TRUE(score_biased(a, base, 500));
 
 	/* A rule whose cgroup is removed and made again: bound to the new one. */
 	ASSERT_EQ(0, oomctl_rule("p/d", "bias=250"));
 	ASSERT_EQ(0, cg_create("p/d"));
 	ASSERT_TRUE(rule_shows(T "/p/d policy=kernel bias=250 # active"));
 	ASSERT_EQ(0, move_to("p/d", a));
-	EXPECT_TRUE(score_near(a, base, 166));
+	EXPECT_TRUE(score_biased(a, base, 250));
 	ASSERT_EQ(0, move_to("p/b", a));
-	EXPECT_TRUE(score_near(a, base, -333));
+	EXPECT_TRUE(score_biased(a, base, -500));
 	ASSERT_EQ(0, rmdir(cg_path("p/d", NULL)));
 	ASSERT_TRUE(rule_shows(T "/p/d policy=kernel bias=250 # inactive"));
 	ASSERT_EQ(0, cg_create("p/d"));
 	ASSERT_TRUE(rule_shows(T "/p/d policy=kernel bias=250 # active"));
 	ASSERT_EQ(0, move_to("p/d", a));
-	EXPECT_TRUE(score_near(a, base, 166));
-	EXPECT_TRUE(score_near(a, base, 166));
+	EXPECT_TRUE(score_biased(a, base, 250));
+	EXPECT_TRUE(score_biased(a, base, 250));
 	kill(a, SIGKILL);
 }
 
