@@ -200,8 +200,8 @@ static long proc_oom_score(pid_t pid)
  * What a bias adds to /proc/PID/oom_score: oom_badness() adds
  * bias * (totalpages / 1000) pages, as for oom_score_adj, and the file
  * shows (1000 + badness * 1000 / totalpages) * 2 / 3.  The truncated
- * totalpages / 1000 makes it a bit less than bias * 2 / 3: 2 % less with
- * 45999 pages, 0.1 % with 45001.
+ * totalpages / 1000 makes it a bit less than bias * 2 / 3: 2.2 % less
+ * with 45999 pages, next to nothing with 45001.
  */
 static long bias_points(long bias)
 {
