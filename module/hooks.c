@@ -34,15 +34,10 @@
  *   replace the returned memcg.  Changing a return value is what a
  *   tracepoint cannot do.  Resolved by name, so it works with IBT.
  *
- * - A probe on oom_badness(), the victim-selection score (also behind
- *   /proc/<pid>/oom_score): the matching rule's bias is added to it, as far
- *   as the task's oom_score_adj plus the bias stays within -1000..1000.
- *   oom_badness() runs once for every task an OOM considers, so this probe
- *   is attached only while an active rule has a bias (oomctl_hooks_want_bias(),
- *   from the rule table), and its entry handler skips the return handler
- *   for tasks without one, or whose oom_score_adj is already at the end of
- *   the range the bias points to.  It is an fprobe where the kernel has one
- *   (OOMCTL_HAVE_FPROBE_REGS), else a kretprobe: see badness_attach().
+ * - A hook on oom_badness(), the victim-selection score, that adds the
+ *   rules' biases: badness.c.  It is attached while a rule has a bias,
+ *   opened and closed here with the other hooks, and its misses count
+ *   with theirs.
  *
  * - A kprobe on out_of_memory(): tells a sysrq-f OOM (order -1) from
  *   other global OOMs for the record, and ends the counting of the
@@ -64,10 +59,7 @@
  * stats/hooks_missed and recorded with hooks=missed, and a warning is
  * printed when this starts (again after a kill was seen whole).
  */
-#include <linux/cpumask.h>
-#include <linux/fprobe.h>
 #include <linux/kprobes.h>
-#include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/memcontrol.h>
 #include <linux/oom.h>
@@ -243,233 +235,6 @@ static struct kretprobe oom_group_krp = {
 	.maxactive = 4,
 };
 
-/*
- * oom_badness(p, totalpages): the bias for p (clamped against its
- * oom_score_adj, read here) and totalpages, saved at entry.
- */
-struct badness_call {
-	int bias;
-	unsigned long totalpages;
-};
-
-/* At oom_badness()'s entry: false if its return needs nothing. */
-static bool badness_enter(struct badness_call *call, struct pt_regs *regs)
-{
-	if (!oomctl_is_enabled())
-		return false;
-	call->bias = oomctl_bias_of((struct task_struct *)regs_get_kernel_argument(regs, 0));
-	if (!call->bias)
-		return false;
-	call->totalpages = regs_get_kernel_argument(regs, 1);
-	return true;
-}
-
-/* At its return: the biased score replaces the kernel's. */
-static void badness_leave(const struct badness_call *call, struct pt_regs *regs)
-{
-	long points = regs_return_value(regs);
-
-	points = oomctl_bias_badness(points, call->bias, call->totalpages);
-	regs_set_return_value(regs, points);
-}
-
-static int badness_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	/* Non-zero: no return handler for this call. */
-	return !badness_enter((void *)ri->data, regs);
-}
-
-static int badness_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	badness_leave((void *)ri->data, regs);
-	return 0;
-}
-
-static struct kretprobe badness_krp = {
-	.kp.symbol_name = "oom_badness",
-	.entry_handler = badness_entry,
-	.handler = badness_return,
-	.data_size = sizeof(struct badness_call),
-	/* /proc/<pid>/oom_score readers run concurrently; set at attach. */
-};
-
-#ifdef OOMCTL_HAVE_FPROBE_REGS
-/*
- * Where the kernel has fprobe (conftest/fprobe_regs.c), oom_badness() is
- * probed with it rather than with the kretprobe: the same handlers and the
- * same return trampoline (rethook), but entered from the function's ftrace
- * call site straight, without the kprobe layer on top of ftrace
- * (kprobe_ftrace_handler(), the per-CPU current kprobe, the kretprobe's
- * pre-handler).  bench_decision measures both.  FTRACE_OPS_FL_PERMANENT, as
- * kprobes' own ftrace_ops has: registering fails while ftrace is disabled
- * (sysctl kernel.ftrace_enabled=0), where the probe would silently never
- * run, and ftrace cannot be disabled while it is attached.  If fprobe
- * cannot attach, the kretprobe is tried.
- */
-static int badness_fentry(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
-			  struct pt_regs *regs, void *data)
-{
-	/* Non-zero: no exit handler for this call. */
-	return !badness_enter(data, regs);
-}
-
-static void badness_fexit(struct fprobe *fp, unsigned long ip, unsigned long ret_ip,
-			  struct pt_regs *regs, void *data)
-{
-	badness_leave(data, regs);
-}
-
-static struct fprobe badness_fp = {
-	.ops.flags = FTRACE_OPS_FL_PERMANENT,
-	.entry_handler = badness_fentry,
-	.exit_handler = badness_fexit,
-	.entry_data_size = sizeof(struct badness_call),
-};
-
-static int badness_attach_fprobe(void)
-{
-	/* register_fprobe_syms() sorts the array it is given: one here. */
-	const char *sym = badness_krp.kp.symbol_name;
-	int ret;
-
-	badness_fp.nr_maxactive = max_t(int, 16, 4 * num_possible_cpus());
-	ret = register_fprobe_syms(&badness_fp, &sym, 1);
-	if (ret)
-		pr_warn("cannot fprobe %s: %d, trying a kretprobe\n", sym, ret);
-	return ret;
-}
-
-static void badness_detach_fprobe(void)
-{
-	unregister_fprobe(&badness_fp);
-	if (badness_fp.nmissed)
-		pr_warn("missed calls: %s %lu\n", badness_krp.kp.symbol_name,
-			badness_fp.nmissed);
-}
-
-static unsigned long badness_fprobe_nmissed(void)
-{
-	/* Read without a lock, as hooks_nmissed() reads the others. */
-	return data_race(badness_fp.nmissed);
-}
-#else
-static int badness_attach_fprobe(void)
-{
-	return -EOPNOTSUPP;
-}
-
-static void badness_detach_fprobe(void)
-{
-}
-
-static unsigned long badness_fprobe_nmissed(void)
-{
-	return 0;
-}
-#endif
-
-/*
- * The oom_badness() probe is attached while the rule table wants it and
- * the hooks are open (between oomctl_hooks_init() and oomctl_hooks_exit()).
- * It is attached as soon as it is wanted, but detached only once it has
- * not been wanted for a second: unregistering waits for an RCU grace
- * period, and a table whose last biased rule comes and goes must not pay
- * that on every write.  The rule table asks again once a second.
- * badness_mutex protects the flags and (un)registering the probe; it is
- * taken under rules_mutex, in process context.
- */
-static DEFINE_MUTEX(badness_mutex);
-static bool badness_wanted;		/* badness_mutex */
-static unsigned long badness_unwanted_since;	/* badness_mutex; jiffies */
-static bool badness_open;		/* badness_mutex */
-static bool badness_attached;		/* badness_mutex */
-static bool badness_by_fprobe;		/* badness_mutex; if attached */
-static bool badness_failed;		/* badness_mutex: told in dmesg */
-
-/* Attach the cheapest probe this kernel has: fprobe, else the kretprobe. */
-static int badness_attach(void)
-{
-	int ret;
-
-	lockdep_assert_held(&badness_mutex);
-	badness_by_fprobe = !badness_attach_fprobe();
-	if (badness_by_fprobe) {
-		pr_info_once("%s probed by fprobe\n", badness_krp.kp.symbol_name);
-		return 0;
-	}
-	/* A kprobe is registered by name again after an unregister. */
-	badness_krp.kp.addr = NULL;
-	badness_krp.kp.flags = 0;
-	badness_krp.maxactive = max_t(int, 16, 4 * num_possible_cpus());
-	ret = register_kretprobe(&badness_krp);
-	if (ret) {
-		/* Tried again each second: told once until it works. */
-		if (!badness_failed)
-			pr_err("cannot probe %s, bias not applied: %d\n",
-			       badness_krp.kp.symbol_name, ret);
-		badness_failed = true;
-		return ret;
-	}
-	if (badness_failed)
-		pr_info("%s probed, bias applied again\n",
-			badness_krp.kp.symbol_name);
-	badness_failed = false;
-	pr_info_once("%s probed by kretprobe\n", badness_krp.kp.symbol_name);
-	return 0;
-}
-
-/* Both wait for running handlers; pending returns are disarmed. */
-static void badness_detach(void)
-{
-	lockdep_assert_held(&badness_mutex);
-	if (badness_by_fprobe) {
-		badness_detach_fprobe();
-		return;
-	}
-	unregister_kretprobe(&badness_krp);
-	if (badness_krp.nmissed)
-		pr_warn("missed calls: %s %d\n", badness_krp.kp.symbol_name,
-			badness_krp.nmissed);
-}
-
-static int badness_sync(void)
-{
-	int ret;
-
-	lockdep_assert_held(&badness_mutex);
-	if (badness_open && badness_wanted && !badness_attached) {
-		ret = badness_attach();
-		if (ret)
-			return ret;
-		badness_attached = true;
-	} else if (badness_attached &&
-		   (!badness_open || (!badness_wanted &&
-				      time_after_eq(jiffies, badness_unwanted_since + HZ)))) {
-		badness_detach();
-		badness_attached = false;
-	}
-	return 0;
-}
-
-/**
- * oomctl_hooks_want_bias - attach or detach the oom_badness() probe
- * @want: some active rule has a bias
- *
- * Context: process, under rules_mutex (the rule table, after publishing a
- * lookup snapshot and once a second).  May sleep.  Before
- * oomctl_hooks_init() the wish is kept for it; after oomctl_hooks_exit()
- * it is ignored.
- */
-void oomctl_hooks_want_bias(bool want)
-{
-	mutex_lock(&badness_mutex);
-	if (badness_wanted && !want)
-		badness_unwanted_since = jiffies;
-	badness_wanted = want;
-	badness_sync();
-	mutex_unlock(&badness_mutex);
-}
-
 static int oom_start(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct oom_control *oc = (void *)regs_get_kernel_argument(regs, 0);
@@ -523,9 +288,8 @@ static unsigned long hooks_nmissed(void)
 	/* Read without a lock: a late count is seen at the next kill. */
 	return data_race(oom_start_kp.nmissed + will_free_mem_kp.nmissed +
 			 oom_group_krp.kp.nmissed + oom_group_krp.nmissed +
-			 oom_kill_krp.kp.nmissed + oom_kill_krp.nmissed +
-			 badness_krp.kp.nmissed + badness_krp.nmissed) +
-	       badness_fprobe_nmissed();
+			 oom_kill_krp.kp.nmissed + oom_kill_krp.nmissed) +
+	       oomctl_badness_nmissed();
 }
 
 /* hooks_nmissed() at the last kill.  Under oom_lock. */
@@ -596,15 +360,7 @@ int oomctl_hooks_init(void)
 	if (!kprobes_fire())
 		pr_warn("kprobes are disarmed (/sys/kernel/debug/kprobes/enabled): no rule applies until they are armed\n");
 
-	ret = oomctl_fail_init(OOMCTL_INIT_BADNESS);
-	if (!ret) {
-		mutex_lock(&badness_mutex);
-		badness_open = true;
-		ret = badness_sync();
-		if (ret)
-			badness_open = false;
-		mutex_unlock(&badness_mutex);
-	}
+	ret = oomctl_fail_init(OOMCTL_INIT_BADNESS) ?: oomctl_badness_open();
 	if (ret)
 		goto err_canary;
 
@@ -635,10 +391,7 @@ err_will_free_mem:
 err_oom_group:
 	unregister_kretprobe(&oom_group_krp);
 err_badness:
-	mutex_lock(&badness_mutex);
-	badness_open = false;
-	badness_sync();
-	mutex_unlock(&badness_mutex);
+	oomctl_badness_close();
 err_canary:
 	unregister_kprobe(&canary_kp);
 err_oom_start:
@@ -664,10 +417,7 @@ void oomctl_hooks_exit(void)
 	unregister_kretprobe(&oom_kill_krp);
 	unregister_kprobe(&will_free_mem_kp);
 	unregister_kretprobe(&oom_group_krp);
-	mutex_lock(&badness_mutex);
-	badness_open = false;
-	badness_sync();
-	mutex_unlock(&badness_mutex);
+	oomctl_badness_close();
 	unregister_kprobe(&canary_kp);
 	unregister_kprobe(&oom_start_kp);
 	if (oom_group_krp.nmissed)

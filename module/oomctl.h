@@ -6,8 +6,10 @@
  * file:
  *   main.c    - module parameters, init and exit (the order of both)
  *   hooks.c   - the OOM notifier, the mark_victim tracepoint probe, the
- *               kretprobes on mem_cgroup_get_oom_group() and oom_badness()
- *               and the kprobe on out_of_memory()
+ *               kretprobes on mem_cgroup_get_oom_group() and
+ *               oom_kill_process() and the kprobes on out_of_memory() and
+ *               task_will_free_mem()
+ *   badness.c - the hook on oom_badness() that applies the rules' biases
  *   policy.c  - policy names, the switches, and the decision taken for
  *               each OOM kill
  *   rules.c   - the rule table: grammar, storage, binding paths to
@@ -330,7 +332,12 @@ int oomctl_fail_init(enum oomctl_init_step step);
 /* hooks.c */
 int oomctl_hooks_init(void);
 void oomctl_hooks_exit(void);
-void oomctl_hooks_want_bias(bool want);
+
+/* badness.c */
+int oomctl_badness_open(void);
+void oomctl_badness_close(void);
+void oomctl_badness_want(bool want);
+unsigned long oomctl_badness_nmissed(void);
 
 /* sysfs.c */
 extern bool oomctl_world_readable;	/* rules and events 0644, 0444 */

@@ -424,7 +424,7 @@ static int publish_snapshot(const struct rule_table *t)
 	if (snap_has_bias && !bias)
 		bind_detach_at = (jiffies + OOMCTL_BIND_RETRY) | 1;
 	snap_has_bias = bias;
-	oomctl_hooks_want_bias(bias);
+	oomctl_badness_want(bias);
 	return 0;
 }
 
@@ -577,7 +577,7 @@ static void bind_rules(struct work_struct *work)
 		bind_republish = false;
 	if (bind_detach_at && time_after_eq(jiffies, bind_detach_at)) {
 		bind_detach_at = 0;
-		oomctl_hooks_want_bias(snap_has_bias);	/* a late detach */
+		oomctl_badness_want(snap_has_bias);	/* a late detach */
 	}
 	next = bind_republish ? jiffies + OOMCTL_BIND_RETRY : 0;
 	next = earliest(next, bind_detach_at);

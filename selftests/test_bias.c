@@ -485,4 +485,130 @@ TEST_F(bias, cached_bias_follows_changes)
 	kill(a, SIGKILL);
 }
 
+/*
+ * Each hook oom_badness() can get, forced with bias_hook=: the same bias
+ * reaches /proc/<pid>/oom_score and turns the same OOM round.  "auto", in
+ * every test above, takes the cheapest; the others are what a kernel
+ * without it, or a CPU with IBT (no redirect there), gets.  A hook this
+ * build lacks is refused at load with EINVAL: 6.1 and 7.x have no fprobe
+ * with pt_regs, the debug kernel no ftrace.  Each hook shows in tracefs'
+ * enabled_functions by its handler; without ftrace, the kretprobe in
+ * debugfs' kprobes/list.
+ */
+FIXTURE(hook) {
+	struct hogs h;
+};
+
+FIXTURE_VARIANT(hook) {
+	const char *name;
+	const char *handler;
+};
+
+FIXTURE_VARIANT_ADD(hook, ftrace) {
+	.name = "ftrace",
+	.handler = "badness_redirect",
+};
+
+FIXTURE_VARIANT_ADD(hook, fprobe) {
+	.name = "fprobe",
+	.handler = "fprobe_handler",
+};
+
+FIXTURE_VARIANT_ADD(hook, kretprobe) {
+	.name = "kretprobe",
+	.handler = "kprobe_ftrace_handler",
+};
+
+/* With IBT enabled the redirect cannot attach: nothing to test there. */
+static bool cpu_has_ibt(void)
+{
+	static char info[1 << 16];
+
+	return read_text("/proc/cpuinfo", info, sizeof(info)) > 0 &&
+	       strstr(info, " ibt");
+}
+
+FIXTURE_SETUP(hook)
+{
+	ASSERT_EQ(0, set_oom_score_adj(getpid(), -1000));
+	ASSERT_EQ(0, cg_setup());
+	ASSERT_EQ(0, cg_create("p"));
+	ASSERT_EQ(0, cg_write("p", "cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, cg_create("p/a"));
+	ASSERT_EQ(0, cg_create("p/b"));
+	ASSERT_EQ(0, cg_create("p/c"));
+}
+
+FIXTURE_TEARDOWN(hook)
+{
+	EXPECT_EQ(0, cg_cleanup());
+	if (oomctl_loaded())
+		EXPECT_EQ(0, oomctl_unload());
+}
+
+/* Is oom_badness() hooked by @handler? */
+static bool hooked_by(const char *handler)
+{
+	static char list[65536];
+	char *line;
+
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (read_text("/sys/kernel/tracing/enabled_functions", list, sizeof(list)) < 0) {
+		mkdir("/sys/kernel/debug", 0755);
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+		return !strcmp(handler, "kprobe_ftrace_handler") &&
+		       read_text("/sys/kernel/debug/kprobes/list", list, sizeof(list)) > 0 &&
+		       strstr(list, " oom_badness+0x");
+	}
+	line = strncmp(list, "oom_badness ", 12) ? strstr(list, "\noom_badness ") : list;
+	if (!line)
+		return false;
+	line[strcspn(line + 1, "\n") + 1] = '\0';
+	return strstr(line, handler);
+}
+
+TEST_F(hook, bias_applied_by_each_hook)
+{
+	char params[64], val[32];
+	long base, biased;
+	int ret;
+	pid_t a;
+
+	/* Here, not in the setup: this harness runs the test after its SKIP. */
+	if (!strcmp(variant->name, "ftrace") && cpu_has_ibt())
+		SKIP(return, "IBT is enabled: no redirect");
+	snprintf(params, sizeof(params), "bias_hook=%s", variant->name);
+	ret = oomctl_load(params);
+	if (ret == -EINVAL && strcmp(variant->name, "kretprobe"))
+		SKIP(return, "this build has no %s hook", variant->name);
+	ASSERT_EQ(0, ret);
+	ASSERT_LT(0, read_text("/sys/module/oomctl/parameters/bias_hook", val, sizeof(val)));
+	ASSERT_STREQ(variant->name, strtok(val, "\n"));
+
+	scored_hog(_metadata, 16, &a, &base);
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=500"));
+	EXPECT_TRUE(hooked_by(variant->handler));
+	biased = proc_oom_score(a);
+	EXPECT_LE(base + bias_points(500) - 7, biased);
+	EXPECT_GE(base + bias_points(500) + 7, biased);
+	kill(a, SIGKILL);
+	EXPECT_EQ(SIGKILL, child_end(a, 10000));
+
+	/* A and B as in negative_bias_protects_a: B dies. */
+	ASSERT_EQ(0, oomctl_rule("p/a", "bias=-500"));
+	two_hogs(_metadata, &self->h);
+	expect_victim(_metadata, &self->h, false);
+	EXPECT_LE(1, oomctl_stat("bias_applied"));
+	EXPECT_EQ(0, oomctl_stat("hooks_missed"));
+}
+
+/* A name that is no hook is refused, and nothing is loaded. */
+TEST(bias_hook_unknown_refused)
+{
+	ASSERT_FALSE(oomctl_loaded());
+	EXPECT_EQ(-EINVAL, oomctl_load("bias_hook=kprobe"));
+	EXPECT_EQ(-EINVAL, oomctl_load("bias_hook="));
+	EXPECT_FALSE(oomctl_loaded());
+}
+
 TEST_HARNESS_MAIN

@@ -17,7 +17,7 @@
 #include "oomctl_util.h"
 
 #define KPROBES_LIST "/sys/kernel/debug/kprobes/list"
-/* An fprobe (the bias probe on 6.12) is in ftrace's list, not in kprobes'. */
+/* An fprobe or the ftrace redirect (bias_hook) is in ftrace's list only. */
 #define FTRACE_LIST "/sys/kernel/tracing/enabled_functions"
 
 /* Every step of fail_init, in the order init takes them. */
@@ -38,7 +38,7 @@ static char list[1 << 17];
 
 /*
  * Every probed function: the kprobes list, then ftrace's where the kernel
- * has ftrace (the debug kernel has not, nor fprobe).
+ * has ftrace (fprobes and the bias's ftrace redirect are only there).
  */
 static int read_probed(void)
 {
