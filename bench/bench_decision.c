@@ -36,8 +36,10 @@
  * of the mother's, which no rule covers (the probe is attached, its entry
  * handler finds no bias and declines the return).  The difference between
  * the fastest rounds of a variant and of "not loaded" is the probe's cost
- * per call, for a biased and for an unbiased task.  Which probe the module
- * chose (fprobe or kretprobe) is read from tracefs' enabled_functions.
+ * per call, for a biased and for an unbiased task.  Which hook the module
+ * chose (the ftrace redirect, fprobe or kretprobe) is read from tracefs'
+ * enabled_functions.  BENCH_BIAS_HOOK=ftrace|fprobe|kretprobe loads the
+ * module with that bias_hook, to compare the hooks in one VM boot.
  *
  * The console log level is the caller's business: the OOM report that
  * out_of_memory() prints is inside the measured time (run-bench keeps it
@@ -140,6 +142,8 @@ static const char *probe_kind(void)
 	if (!line)
 		return "none";
 	line[strcspn(line, "\n")] = '\0';
+	if (strstr(line, "badness_redirect"))
+		return "ftrace redirect";
 	if (strstr(line, "fprobe"))
 		return "fprobe";
 	if (strstr(line, "kprobe"))
@@ -147,13 +151,16 @@ static const char *probe_kind(void)
 	return line;
 }
 
+/* BENCH_BIAS_HOOK=H: load with bias_hook=H (default: the module's auto). */
+static char hook_param[64];
+
 static int set_module(int nr)
 {
 	int ret = bench_unload();
 
 	if (ret || nr < 0)
 		return ret;
-	ret = bench_load(NULL);
+	ret = bench_load(hook_param);
 	if (!ret && nr > 0)
 		ret = bench_rules(rules_text(nr));
 	if (!ret && nr > 0 && !probe)
@@ -271,6 +278,9 @@ int main(int argc, char **argv)
 		hog_mb = SMOKE_HOG_MB;
 		score_reads = SMOKE_SCORE_READS;
 	}
+	if (getenv("BENCH_BIAS_HOOK"))
+		snprintf(hook_param, sizeof(hook_param), "bias_hook=%s",
+			 getenv("BENCH_BIAS_HOOK"));
 	signal(SIGCHLD, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (self_oom_score_adj(-1000) || bench_unload() || pipe(pipefd)) {
