@@ -108,16 +108,22 @@ FIXTURE(bias) {
 	struct hogs h;
 };
 
-FIXTURE_SETUP(bias)
+/* The test cgroup, with p below it and p's children a, b and c. */
+static void make_cgroups(struct __test_metadata *_metadata)
 {
 	ASSERT_EQ(0, set_oom_score_adj(getpid(), -1000));
 	ASSERT_EQ(0, cg_setup());
-	ASSERT_EQ(0, oomctl_load(NULL));
 	ASSERT_EQ(0, cg_create("p"));
 	ASSERT_EQ(0, cg_write("p", "cgroup.subtree_control", "+memory"));
 	ASSERT_EQ(0, cg_create("p/a"));
 	ASSERT_EQ(0, cg_create("p/b"));
 	ASSERT_EQ(0, cg_create("p/c"));
+}
+
+FIXTURE_SETUP(bias)
+{
+	make_cgroups(_metadata);
+	ASSERT_EQ(0, oomctl_load(NULL));
 }
 
 FIXTURE_TEARDOWN(bias)
@@ -530,13 +536,7 @@ static bool cpu_has_ibt(void)
 
 FIXTURE_SETUP(hook)
 {
-	ASSERT_EQ(0, set_oom_score_adj(getpid(), -1000));
-	ASSERT_EQ(0, cg_setup());
-	ASSERT_EQ(0, cg_create("p"));
-	ASSERT_EQ(0, cg_write("p", "cgroup.subtree_control", "+memory"));
-	ASSERT_EQ(0, cg_create("p/a"));
-	ASSERT_EQ(0, cg_create("p/b"));
-	ASSERT_EQ(0, cg_create("p/c"));
+	make_cgroups(_metadata);
 }
 
 FIXTURE_TEARDOWN(hook)
