@@ -174,7 +174,12 @@ TEST_F(quiet, memcg_oom_counts_no_kill)
 	hog = spawn_hog("app/job", 0);
 	ASSERT_EQ(SIGKILL, child_end(hog, OOM_MS));
 	EXPECT_TRUE(child_alive(sleeper));
-	EXPECT_EQ(1, cg_event("app", "oom"));
+	/*
+	 * The kernel saw the OOM.  A charge that fails again before the
+	 * victim's memory is uncharged counts a second one, in which the
+	 * kernel waits for the victim: no second decision (expect_quiet()).
+	 */
+	EXPECT_LE(1, cg_event("app", "oom"));
 	expect_quiet(_metadata, self->vm_oom_kill, hog, 1);
 	EXPECT_TRUE(dmesg_has("process kill after memcg OOM in " T "/app",
 			      "killed quietly (no oom_kill in memory.events)"));
