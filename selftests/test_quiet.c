@@ -175,9 +175,10 @@ TEST_F(quiet, memcg_oom_counts_no_kill)
 	ASSERT_EQ(SIGKILL, child_end(hog, OOM_MS));
 	EXPECT_TRUE(child_alive(sleeper));
 	/*
-	 * The kernel saw the OOM.  A charge that fails again before the
-	 * victim's memory is uncharged counts a second one, in which the
-	 * kernel waits for the victim: no second decision (expect_quiet()).
+	 * The kernel saw the OOM.  A new charge that fails before the
+	 * victim's memory is uncharged (by the dying victim itself, say)
+	 * counts a second one, in which the kernel kills nobody new: the
+	 * victim is on its way out (one decision: expect_quiet()).
 	 */
 	EXPECT_LE(1, cg_event("app", "oom"));
 	expect_quiet(_metadata, self->vm_oom_kill, hog, 1);
