@@ -7,7 +7,16 @@
  * free memory above the reserves plus the page cache and slab that reclaim
  * can free) below early/available_percent of RAM or below
  * early/available_mib, whichever is larger.  A large page cache that can
- * be dropped is therefore no pressure at all.  Per rule: early_high_ms=T
+ * be dropped is therefore no pressure at all.  But the page cache it
+ * counts includes a working set's file pages (executables, libraries,
+ * mapped files), so a machine without swap starts to thrash while
+ * MemAvailable still looks comfortable: reclaim finds nothing cold left,
+ * and goes over the working set's pages again and again, finding them in
+ * use.  Hence the thrashing threshold: the machine's own reclaim (kswapd
+ * awake, or an allocation reclaiming directly) freed less than
+ * early/reclaim_percent of the pages it scanned over RECLAIM_WINDOW, and
+ * scanned at least RAM / RECLAIM_MIN_SCAN pages in it (judge_reclaim()
+ * says why).  Per rule: early_high_ms=T
  * (rules.c) kills under the rule's cgroup when its memory.high has been
  * breached for T ms: usage more than HIGH_SLACK above memory.high at every
  * poll for that long.  A memcg whose reclaim works is pulled back below
@@ -63,7 +72,8 @@
  * its memory (choose()).
  *
  * Context: the probes run in the allocator (any context, IRQs possibly
- * off): they only test and set a bit and queue work.  Everything else
+ * off): they only test and set a bit and queue work, and the direct
+ * reclaim's notes the time (direct_reclaim_at).  Everything else
  * runs in poll_work and idle_work, process context, which may sleep but
  * never allocate.  A work item never runs twice at once; the two may run
  * at once on two CPUs, so what both touch (watch[]) is under watch_lock,
@@ -73,7 +83,9 @@
 #include <linux/jiffies.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
 #include <linux/moduleparam.h>
+#include <linux/nodemask.h>
 #include <linux/oom.h>
 #include <linux/page_counter.h>
 #include <linux/pid.h>
@@ -84,6 +96,8 @@
 #include <linux/swap.h>
 #include <linux/sysfs.h>
 #include <linux/tracepoint.h>
+#include <linux/vmstat.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <trace/events/vmscan.h>
 
@@ -94,6 +108,10 @@
 #define IDLE_PERIOD	HZ		/* deferrable: never wakes an idle CPU */
 #define CALM_POLLS	20		/* a second of comfortable readings */
 #define VICTIM_WAIT	(3 * HZ)	/* longest wait for a victim to exit */
+#define RECLAIM_WINDOW	(HZ / 2)	/* reclaim is judged over 500 ms */
+#define NR_SAMPLES	16		/* > RECLAIM_WINDOW / POLL_PERIOD + 1 */
+/* ... once it scanned at least RAM / RECLAIM_MIN_SCAN pages in that time. */
+#define RECLAIM_MIN_SCAN	64
 /* memory.high counts as breached only this far above it: high / 16. */
 #define HIGH_SLACK(high)	((high) >> 4)
 
@@ -104,6 +122,7 @@
 bool oomctl_early_enabled;
 static unsigned int available_percent = 10;	/* 0..90 */
 static unsigned int available_mib;		/* 0: only the percentage */
+static unsigned int reclaim_percent = 25;	/* 0..100; 0: off */
 
 static struct workqueue_struct *early_wq;
 static void early_poll(struct work_struct *work);
@@ -114,10 +133,23 @@ static DECLARE_DEFERRABLE_WORK(idle_work, early_idle);
 /* Bit 0: poll_work is queued or running; set by the probes, cleared by it. */
 static unsigned long armed;
 
+/* jiffies of the last direct reclaim's start; the probe's, read by the poll. */
+static unsigned long direct_reclaim_at;
+
 /* poll_work's own state. */
 static unsigned int calm;			/* comfortable polls in a row */
 static struct mm_struct *victim_mm;		/* the last victim's, mmgrab()bed */
 static unsigned long victim_since;		/* jiffies of its kill */
+
+/* The reclaim counters at the last polls, newest at sample_head - 1. */
+struct reclaim_sample {
+	unsigned long at;			/* jiffies */
+	unsigned long scanned;			/* pages reclaim scanned */
+	unsigned long reclaimed;		/* ... and freed */
+};
+
+static struct reclaim_sample samples[NR_SAMPLES];
+static unsigned int sample_head, nr_samples;
 
 /* The memcgs watched for early_high_ms, poll_work's and idle_work's. */
 #define WATCH_MAX	32
@@ -153,16 +185,38 @@ static void probe_wakeup_kswapd(void *data, int nid, int zid, int order,
 	arm();
 }
 
+/* An allocation reclaims for the machine, not for a memcg: note when. */
+static void direct_reclaim_begins(void)
+{
+	unsigned long now = jiffies;
+
+	/* One store per jiffy at most: the line stays shared between CPUs. */
+	if (READ_ONCE(direct_reclaim_at) != now)
+		WRITE_ONCE(direct_reclaim_at, now);
+	arm();
+}
+
 #ifdef OOMCTL_HAVE_VMSCAN_RECLAIM_MEMCG
 /* 7.x: (gfp_flags, order, memcg) */
-static void probe_reclaim_begin(void *data, gfp_t gfp_flags, int order,
-				struct mem_cgroup *memcg)
+static void probe_direct_reclaim_begin(void *data, gfp_t gfp_flags, int order,
+				       struct mem_cgroup *memcg)
+{
+	direct_reclaim_begins();
+}
+
+static void probe_memcg_reclaim_begin(void *data, gfp_t gfp_flags, int order,
+				      struct mem_cgroup *memcg)
 {
 	arm();
 }
 #else
 /* 6.1, 6.12: (order, gfp_flags) */
-static void probe_reclaim_begin(void *data, int order, gfp_t gfp_flags)
+static void probe_direct_reclaim_begin(void *data, int order, gfp_t gfp_flags)
+{
+	direct_reclaim_begins();
+}
+
+static void probe_memcg_reclaim_begin(void *data, int order, gfp_t gfp_flags)
 {
 	arm();
 }
@@ -175,7 +229,7 @@ static const char * const tp_names[] = {
 };
 
 static void * const tp_probes[] = {
-	probe_wakeup_kswapd, probe_reclaim_begin, probe_reclaim_begin,
+	probe_wakeup_kswapd, probe_direct_reclaim_begin, probe_memcg_reclaim_begin,
 };
 
 static struct tracepoint *tps[ARRAY_SIZE(tp_names)];
@@ -208,8 +262,8 @@ static int attach(void)
 
 	/* A mismatch with this kernel's prototypes fails the build here. */
 	check_trace_callback_type_mm_vmscan_wakeup_kswapd(probe_wakeup_kswapd);
-	check_trace_callback_type_mm_vmscan_direct_reclaim_begin(probe_reclaim_begin);
-	check_trace_callback_type_mm_vmscan_memcg_reclaim_begin(probe_reclaim_begin);
+	check_trace_callback_type_mm_vmscan_direct_reclaim_begin(probe_direct_reclaim_begin);
+	check_trace_callback_type_mm_vmscan_memcg_reclaim_begin(probe_memcg_reclaim_begin);
 
 	for_each_kernel_tracepoint(find_tps, NULL);
 	for (; nr_attached < ARRAY_SIZE(tps); nr_attached++) {
@@ -453,6 +507,123 @@ static bool judge_available(bool may_kill)
 	return true;
 }
 
+/*
+ * The pages the machine's reclaim (kswapd's and direct) has scanned and
+ * freed since boot.  Up to 6.x they are vm events, summed over the CPUs
+ * here, and count global reclaim only; from 7.x on they are node stats
+ * and count memcg reclaim too (reclaim_is_global() keeps a memcg
+ * reclaiming alone out of the judgment).  poll_work's alone.
+ */
+static void reclaim_counts(unsigned long *scanned, unsigned long *reclaimed)
+{
+#ifdef OOMCTL_HAVE_VMSCAN_NODE_STATS
+	*scanned = global_node_page_state(PGSCAN_KSWAPD) +
+		   global_node_page_state(PGSCAN_DIRECT);
+	*reclaimed = global_node_page_state(PGSTEAL_KSWAPD) +
+		     global_node_page_state(PGSTEAL_DIRECT);
+#else
+	/* Off the stack: about 1 KiB.  all_vm_events() may sleep. */
+	static unsigned long ev[NR_VM_EVENT_ITEMS];
+
+	all_vm_events(ev);
+	*scanned = ev[PGSCAN_KSWAPD] + ev[PGSCAN_DIRECT];
+	*reclaimed = ev[PGSTEAL_KSWAPD] + ev[PGSTEAL_DIRECT];
+#endif
+}
+
+/*
+ * Sample the reclaim counters, and give what they moved by over the last
+ * RECLAIM_WINDOW: false until the poll has looked that long.  *@moved:
+ * whether reclaim scanned anything since the previous sample.
+ */
+static bool reclaim_window(unsigned long *scanned, unsigned long *reclaimed,
+			   bool *moved)
+{
+	struct reclaim_sample now = { .at = jiffies }, *s;
+	bool full = false;
+	unsigned int i;
+
+	reclaim_counts(&now.scanned, &now.reclaimed);
+	*moved = nr_samples &&
+		 now.scanned != samples[(sample_head - 1) % NR_SAMPLES].scanned;
+	for (i = 1; i <= nr_samples; i++) {
+		s = &samples[(sample_head - i) % NR_SAMPLES];
+		if (now.at - s->at < RECLAIM_WINDOW)
+			continue;
+		*scanned = now.scanned - s->scanned;
+		*reclaimed = now.reclaimed - s->reclaimed;
+		full = true;
+		break;
+	}
+	samples[sample_head % NR_SAMPLES] = now;
+	sample_head++;
+	nr_samples = min(nr_samples + 1, (unsigned int)NR_SAMPLES);
+	return full;
+}
+
+/*
+ * Is the machine itself reclaiming, not only a memcg at its limit:
+ * kswapd awake on a node with memory, or a direct reclaim begun within
+ * RECLAIM_WINDOW?  kswapd sleeps on kswapd_wait while its node is
+ * balanced, and gives up after MAX_RECLAIM_RETRIES failed runs, which
+ * leaves the allocations to reclaim directly: hence both.
+ */
+static bool reclaim_is_global(void)
+{
+	int nid;
+
+	if (time_before(jiffies, READ_ONCE(direct_reclaim_at) + RECLAIM_WINDOW))
+		return true;
+	for_each_node_state(nid, N_MEMORY) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		/*
+		 * Unlocked and unordered: a hint, as in wakeup_kswapd(); a
+		 * kswapd about to sleep or to wake is seen at the next poll.
+		 */
+		if (READ_ONCE(pgdat->kswapd) && !waitqueue_active(&pgdat->kswapd_wait))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Judge reclaim's yield: the machine thrashes when its reclaim scans a
+ * lot and frees little, below reclaim_percent of what it scanned over
+ * RECLAIM_WINDOW, with at least RAM / RECLAIM_MIN_SCAN pages scanned.
+ * Reclaim takes the coldest pages first; a page it scans and does not
+ * free was found in use (referenced, mapped and accessed: a working
+ * set's page), so a low yield means nothing cold is left and every page
+ * freed is one that will be read back: the freeze, with MemAvailable
+ * still counting those pages as available.  A page cache read once, or
+ * dropped, is freed as fast as it is scanned; a memcg reclaiming within
+ * its limit does not count (reclaim_is_global()).  True while reclaim
+ * scans, which keeps the poll going.  A kill or a pending victim starts
+ * the window again.
+ */
+static bool judge_reclaim(bool may_kill)
+{
+	unsigned long pct = READ_ONCE(reclaim_percent), scanned, reclaimed;
+	unsigned long total = totalram_pages();
+	bool moved;
+
+	if (!pct || victim_mm) {
+		nr_samples = 0;
+		return false;
+	}
+	if (!reclaim_window(&scanned, &reclaimed, &moved))
+		return moved;
+	if (scanned < total / RECLAIM_MIN_SCAN)
+		return moved;
+	if (!may_kill || (u64)reclaimed * 100 >= (u64)scanned * pct ||
+	    !reclaim_is_global())
+		return true;
+	early_kill(NULL, OOMCTL_EARLY_RECLAIM, pct,
+		   (u64)reclaimed * 100 / scanned, total);
+	nr_samples = 0;
+	return true;
+}
+
 /* Refresh watch[] from the rules with early_high_ms; watch_lock held. */
 static void refresh_watch(void)
 {
@@ -538,11 +709,13 @@ static void early_poll(struct work_struct *work)
 
 	if (!early_on()) {
 		calm = 0;
+		nr_samples = 0;
 		clear_bit(0, &armed);
 		return;
 	}
 	may_kill = oomctl_is_enabled() && !victim_pending();
 	pressed = judge_available(may_kill);
+	pressed |= judge_reclaim(may_kill && !victim_mm);
 	pressed |= judge_high(may_kill && !victim_mm);
 	calm = pressed ? 0 : calm + 1;
 	if (calm < CALM_POLLS) {
@@ -550,6 +723,7 @@ static void early_poll(struct work_struct *work)
 		return;
 	}
 	calm = 0;
+	nr_samples = 0;
 	/* A probe that saw the bit still set arms again when it next fires. */
 	clear_bit(0, &armed);
 }
@@ -601,33 +775,70 @@ static const struct kernel_param_ops early_param_ops = {
 module_param_cb(early, &early_param_ops, NULL, 0444);
 MODULE_PARM_DESC(early, "Early kill, before the OOM: 0 or 1 (default 0)");
 
-static int percent_param_set(const char *val, const struct kernel_param *kp)
+/* Parse an unsigned value up to @max into *@res (an unsigned int). */
+static int store_uint(const char *buf, void *res, unsigned int max)
 {
-	return parse_uint(val, 90, &available_percent);
+	unsigned int v;
+	int ret = parse_uint(buf, max, &v);
+
+	if (!ret)
+		WRITE_ONCE(*(unsigned int *)res, v);
+	return ret;
 }
 
-static const struct kernel_param_ops percent_param_ops = {
-	.set = percent_param_set,
-	.get = param_get_uint,
+static int parse_percent(const char *buf, void *res)
+{
+	return store_uint(buf, res, 90);
+}
+
+static int parse_mib(const char *buf, void *res)
+{
+	return store_uint(buf, res, 1 << 20);
+}
+
+static int parse_reclaim(const char *buf, void *res)
+{
+	return store_uint(buf, res, 100);
+}
+
+/* A numeric parameter: its variable, parsed as its sysfs file is. */
+struct early_uint {
+	unsigned int *var;
+	int (*parse)(const char *buf, void *res);
 };
 
-module_param_cb(early_available_percent, &percent_param_ops, &available_percent, 0444);
+static int uint_param_set(const char *val, const struct kernel_param *kp)
+{
+	const struct early_uint *u = kp->arg;
+
+	return u->parse(val, u->var);
+}
+
+static int uint_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct early_uint *u = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*u->var));
+}
+
+static const struct kernel_param_ops uint_param_ops = {
+	.set = uint_param_set,
+	.get = uint_param_get,
+};
+
+static struct early_uint percent_arg = { &available_percent, parse_percent };
+static struct early_uint mib_arg = { &available_mib, parse_mib };
+static struct early_uint reclaim_arg = { &reclaim_percent, parse_reclaim };
+
+module_param_cb(early_available_percent, &uint_param_ops, &percent_arg, 0444);
 MODULE_PARM_DESC(early_available_percent,
 		 "Early kill below this MemAvailable, % of RAM: 0..90 (default 10)");
-
-static int mib_param_set(const char *val, const struct kernel_param *kp)
-{
-	return parse_uint(val, 1 << 20, &available_mib);
-}
-
-static const struct kernel_param_ops mib_param_ops = {
-	.set = mib_param_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(early_available_mib, &mib_param_ops, &available_mib, 0444);
+module_param_cb(early_available_mib, &uint_param_ops, &mib_arg, 0444);
 MODULE_PARM_DESC(early_available_mib,
 		 "Early kill below this MemAvailable, MiB: 0..1048576 (default 0)");
+module_param_cb(early_reclaim_percent, &uint_param_ops, &reclaim_arg, 0444);
+MODULE_PARM_DESC(early_reclaim_percent,
+		 "Early kill when reclaim frees less than this % of what it scans: 0..100 (default 25)");
 
 /* /sys/kernel/oomctl/early/: as the switches in sysfs.c. */
 static ssize_t early_store(const char *buf, size_t count,
@@ -652,26 +863,6 @@ static int parse_switch(const char *buf, void *res)
 	return 0;
 }
 
-static int parse_percent(const char *buf, void *res)
-{
-	unsigned int v;
-	int ret = parse_uint(buf, 90, &v);
-
-	if (!ret)
-		WRITE_ONCE(*(unsigned int *)res, v);
-	return ret;
-}
-
-static int parse_mib(const char *buf, void *res)
-{
-	unsigned int v;
-	int ret = parse_uint(buf, 1 << 20, &v);
-
-	if (!ret)
-		WRITE_ONCE(*(unsigned int *)res, v);
-	return ret;
-}
-
 static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
@@ -684,42 +875,49 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return early_store(buf, count, parse_switch, &oomctl_early_enabled);
 }
 
-static ssize_t available_percent_show(struct kobject *kobj,
-				      struct kobj_attribute *attr, char *buf)
+/* A numeric file of early/: its early_uint, shown and stored by it. */
+struct early_uint_attr {
+	struct kobj_attribute attr;
+	struct early_uint *u;
+};
+
+static ssize_t uint_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(available_percent));
+	struct early_uint *u = container_of(attr, struct early_uint_attr, attr)->u;
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*u->var));
 }
 
-static ssize_t available_percent_store(struct kobject *kobj,
-				       struct kobj_attribute *attr,
-				       const char *buf, size_t count)
+static ssize_t uint_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
 {
-	return early_store(buf, count, parse_percent, &available_percent);
-}
+	struct early_uint *u = container_of(attr, struct early_uint_attr, attr)->u;
 
-static ssize_t available_mib_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(available_mib));
-}
-
-static ssize_t available_mib_store(struct kobject *kobj,
-				   struct kobj_attribute *attr,
-				   const char *buf, size_t count)
-{
-	return early_store(buf, count, parse_mib, &available_mib);
+	return early_store(buf, count, u->parse, u->var);
 }
 
 static struct kobj_attribute enabled_attr = __ATTR_RW_MODE(enabled, 0644);
-static struct kobj_attribute available_percent_attr =
-	__ATTR_RW_MODE(available_percent, 0644);
-static struct kobj_attribute available_mib_attr =
-	__ATTR_RW_MODE(available_mib, 0644);
+static struct early_uint_attr available_percent_attr = {
+	.attr = __ATTR(available_percent, 0644, uint_show, uint_store),
+	.u = &percent_arg,
+};
+
+static struct early_uint_attr available_mib_attr = {
+	.attr = __ATTR(available_mib, 0644, uint_show, uint_store),
+	.u = &mib_arg,
+};
+
+static struct early_uint_attr reclaim_percent_attr = {
+	.attr = __ATTR(reclaim_percent, 0644, uint_show, uint_store),
+	.u = &reclaim_arg,
+};
 
 static struct attribute *early_attrs[] = {
 	&enabled_attr.attr,
-	&available_percent_attr.attr,
-	&available_mib_attr.attr,
+	&available_percent_attr.attr.attr,
+	&available_mib_attr.attr.attr,
+	&reclaim_percent_attr.attr.attr,
 	NULL,
 };
 
@@ -737,6 +935,7 @@ int oomctl_early_init(void)
 	ret = oomctl_fail_init(OOMCTL_INIT_EARLY_WQ);
 	if (ret)
 		return ret;
+	direct_reclaim_at = jiffies - RECLAIM_WINDOW;	/* none seen yet */
 	early_wq = alloc_workqueue("oomctl_early",
 				   WQ_MEM_RECLAIM | WQ_HIGHPRI | OOMCTL_WQ_PERCPU, 0);
 	if (!early_wq)

@@ -94,6 +94,7 @@ static const char * const early_names[] = {
 	[OOMCTL_EARLY_NONE] = "-",
 	[OOMCTL_EARLY_AVAILABLE] = "available_kb",
 	[OOMCTL_EARLY_HIGH] = "high_ms",
+	[OOMCTL_EARLY_RECLAIM] = "reclaim_pct",
 };
 
 static const char * const mechanism_names[] = {
@@ -431,18 +432,32 @@ static int format_event(char *buf, size_t size, const struct oomctl_event *ev)
 /* An early kill's dmesg line: the threshold and the reading that crossed it. */
 static void print_early(const struct oomctl_event *ev, bool target)
 {
-	bool avail = ev->early == OOMCTL_EARLY_AVAILABLE;
+	static const char * const what[] = {
+		[OOMCTL_EARLY_AVAILABLE] = "MemAvailable",
+		[OOMCTL_EARLY_HIGH] = "memory.high breached for",
+		[OOMCTL_EARLY_RECLAIM] = "reclaim freed",
+	};
+	static const char * const unit[] = {
+		[OOMCTL_EARLY_AVAILABLE] = "kB",
+		[OOMCTL_EARLY_HIGH] = "ms",
+		[OOMCTL_EARLY_RECLAIM] = "% of the pages it scanned,",
+	};
+	static const char * const limit_unit[] = {
+		[OOMCTL_EARLY_AVAILABLE] = "kB",
+		[OOMCTL_EARLY_HIGH] = "ms",
+		[OOMCTL_EARLY_RECLAIM] = "%",
+	};
+	bool high = ev->early == OOMCTL_EARLY_HIGH;
 
 	pr_info_ratelimited("%searly %s kill%s%s%s%s: victim %d (%s), %s %lu %s %s %lu %s, %s%s\n",
 			    ev->dry_run ? "dry run: would do " : "",
 			    oomctl_policy_name(ev->policy),
 			    target ? " of " : "", target ? ev->target : "",
-			    avail ? "" : " in ", avail ? "" : ev->domain,
+			    high ? " in " : "", high ? ev->domain : "",
 			    ev->victim_pid, ev->victim_comm,
-			    avail ? "MemAvailable" : "memory.high breached for",
-			    ev->early_reading, avail ? "kB" : "ms",
-			    avail ? "below" : "at least", ev->early_limit,
-			    avail ? "kB" : "ms",
+			    what[ev->early], ev->early_reading, unit[ev->early],
+			    high ? "at least" : "below", ev->early_limit,
+			    limit_unit[ev->early],
 			    ev->rule[0] != '-' ? "rule " : "default_policy",
 			    ev->rule[0] != '-' ? ev->rule : "");
 }

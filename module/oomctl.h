@@ -196,6 +196,7 @@ enum oomctl_early_threshold {
 	OOMCTL_EARLY_NONE,	/* not an early kill */
 	OOMCTL_EARLY_AVAILABLE,	/* MemAvailable, in kB */
 	OOMCTL_EARLY_HIGH,	/* memory.high breached, for so many ms */
+	OOMCTL_EARLY_RECLAIM,	/* % of the pages reclaim scanned it freed */
 };
 
 /* How the tasks that die with the victim are killed. */
@@ -224,7 +225,7 @@ struct oomctl_event {
 	bool hooks_missed;		/* oomctl's probes missed this kill */
 	bool fallback_pending;		/* the fallback killer has not reported */
 	enum oomctl_early_threshold early;	/* an early kill's threshold */
-	unsigned long early_limit;	/* its value (kB or ms) */
+	unsigned long early_limit;	/* its value (kB, ms or %) */
 	unsigned long early_reading;	/* the reading that crossed it */
 	pid_t victim_pid;		/* its process (thread group) */
 	unsigned int tasks_killed;

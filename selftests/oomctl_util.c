@@ -258,6 +258,11 @@ long cg_event(const char *cg, const char *key)
 	return keyed_value(cg_path(cg, "memory.events"), key);
 }
 
+long cg_stat(const char *cg, const char *key)
+{
+	return keyed_value(cg_path(cg, "memory.stat"), key);
+}
+
 int cg_setup(void)
 {
 	int ret;

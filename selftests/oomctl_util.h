@@ -72,6 +72,8 @@ int cg_setup(void);
 int cg_create(const char *cg);
 int cg_write(const char *cg, const char *file, const char *text);
 long cg_event(const char *cg, const char *key);
+/* A key of the cgroup's memory.stat, or -1. */
+long cg_stat(const char *cg, const char *key);
 int cg_cleanup(void);
 
 /*

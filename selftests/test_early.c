@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The early kill (issue 12): a growing hog is killed before the kernel's
- * OOM killer runs, by oomctl, recorded as kind=early; nothing is killed
+ * OOM killer runs, by oomctl, recorded as kind=early; a working set that
+ * thrashes has it killed sooner, by reclaim's low yield; nothing is killed
  * while early kill is off, nor for a page cache that reclaim drops (the
- * machine's, or a memcg's streaming through its memory.high); a rule's
- * policy says what dies with the victim; bad writes change nothing.
+ * machine's, or a memcg's streaming through its memory.high), nor for a
+ * file streamed once while memory is short, nor for a memcg thrashing
+ * within its own limit; a rule's policy says what dies with the victim;
+ * bad writes change nothing.
  *
- * The page-cache cases read /dev/ram0 (the VM started with --kmod
- * brd=rd_nr=1,rd_size=<KiB larger than the VM's RAM>): reading sectors
+ * The page-cache and working-set cases read /dev/ram0 (the VM started
+ * with --kmod brd=rd_nr=1,rd_size=<KiB larger than the VM's RAM>): reading sectors
  * never written allocates no ram disk memory, only page cache, which is
  * clean and droppable.  Without /dev/ram0 they are skipped: a VM of
  * scripts/vm-run has no other file system whose page cache can be
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -113,6 +117,35 @@ static void app_hog(struct __test_metadata *_metadata, unsigned long mb_per_s,
 	ASSERT_LT(0, *sleeper);
 	*hog = spawn_hog_rate("app", 0, mb_per_s);
 	ASSERT_LT(0, *hog);
+}
+
+static long mem_available_mb(void)
+{
+	return keyed_value("/proc/meminfo", "MemAvailable:") / 1024;
+}
+
+/*
+ * A working set: map the first @arg MiB (a string) of the ram disk and
+ * read a byte of each page, again and again, as a program runs its code.
+ * Reclaim finds its pages mapped and referenced, and keeps them as long
+ * as it finds anything else.
+ */
+static int working_set(void *arg)
+{
+	size_t len = (size_t)atol(arg) << 20, i;
+	int fd = open(RAM_DISK, O_RDONLY);
+	const char *p;
+
+	if (fd < 0)
+		return 100;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 101;
+	for (;;) {
+		/* An atomic load: one the compiler cannot leave out. */
+		for (i = 0; i < len; i += 4096)
+			__atomic_load_n(&p[i], __ATOMIC_RELAXED);
+	}
 }
 
 /*
@@ -307,12 +340,144 @@ TEST_F(early, no_kill_for_a_memcg_that_reclaims)
 	EXPECT_EQ(0, oomctl_stat("early_kills"));
 }
 
+/*
+ * A working set of file pages thrashes: the hog is killed by the reclaim
+ * threshold (reclaim scans the working set's pages and finds them in
+ * use), before MemAvailable, which counts those pages as available,
+ * falls below its threshold; the working set and a sleeper live.
+ */
+TEST_F(early, thrash_killed_by_reclaim)
+{
+	long vm_kills0 = proc_vmstat("oom_kill");
+	char line[2048], buf[64], mb[24];
+	pid_t hog, ws, sleeper;
+
+	if (access(RAM_DISK, R_OK))
+		SKIP(return, "no " RAM_DISK " (start the VM with --kmod brd=...)");
+	ASSERT_EQ(0, oomctl_write("early/enabled", "1"));
+	ASSERT_EQ(0, cg_create("app"));
+	sleeper = spawn_sleeper("app", 0);
+	ASSERT_LT(0, sleeper);
+	snprintf(mb, sizeof(mb), "%ld", mem_total_mb() / 4);
+	ws = spawn_fn("app", working_set, mb);
+	ASSERT_LT(0, ws);
+	/* Its first pass reads the pages in: wait until they are resident. */
+	while (keyed_value("/proc/meminfo", "Mapped:") / 1024 < mem_total_mb() / 4)
+		usleep(100000);
+	hog = spawn_hog_rate("app", 0, 8);
+	ASSERT_LT(0, hog);
+
+	ASSERT_EQ(SIGKILL, child_end(hog, 90000));
+	EXPECT_TRUE(child_alive(ws));
+	EXPECT_TRUE(child_alive(sleeper));
+	EXPECT_EQ(vm_kills0, proc_vmstat("oom_kill"));
+	EXPECT_EQ(1, oomctl_stat("early_kills"));
+	ASSERT_TRUE(early_event(line, sizeof(line)));
+	EXPECT_EQ(hog, field_long(line, "victim_pid"));
+	event_field(line, "threshold", buf, sizeof(buf));
+	ASSERT_STREQ("reclaim_pct:25", buf);
+	EXPECT_GT(25, field_long(line, "reading"));
+	EXPECT_TRUE(dmesg_has("early kernel kill", "reclaim freed"));
+	kill(ws, SIGKILL);
+	kill(sleeper, SIGKILL);
+}
+
+/*
+ * Memory is short (MemAvailable between its threshold and twice that, a
+ * hog holding the rest) and a file larger than the RAM is streamed once:
+ * reclaim runs all along and frees what it scans, so nothing is killed.
+ */
+TEST_F(early, no_kill_for_a_stream_while_short)
+{
+	long scan0 = proc_vmstat("pgscan_kswapd") + proc_vmstat("pgscan_direct");
+	long steal0 = proc_vmstat("pgsteal_kswapd") + proc_vmstat("pgsteal_direct");
+	long armed0 = oomctl_stat("early_armed");
+	long total = mem_total_mb(), hold, low = total, scanned, stolen;
+	pid_t hog, reader;
+	char mb[24];
+	int status;
+
+	if (access(RAM_DISK, R_OK))
+		SKIP(return, "no " RAM_DISK " (start the VM with --kmod brd=...)");
+	ASSERT_EQ(0, oomctl_write("early/enabled", "1"));
+	ASSERT_EQ(0, cg_create("app"));
+	/* Leave MemAvailable at 16 % of the RAM: above 10 %, below 20 %. */
+	hold = mem_available_mb() - total * 16 / 100;
+	ASSERT_LT(0, hold);
+	hog = spawn_hog("app", hold);
+	ASSERT_LT(0, hog);
+	while (mem_available_mb() > total * 18 / 100 && child_alive(hog))
+		usleep(100000);
+	snprintf(mb, sizeof(mb), "%ld", total * 3 / 2);
+	reader = spawn_fn("app", stream_ram_disk, mb);
+	ASSERT_LT(0, reader);
+	while (waitpid(reader, &status, WNOHANG) == 0) {
+		low = mem_available_mb() < low ? mem_available_mb() : low;
+		usleep(100000);
+	}
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+
+	EXPECT_TRUE(child_alive(hog));
+	/*
+	 * Short indeed, and the machine reclaimed more than the RAM, freeing
+	 * most of what it scanned: the poll ran, the yield stayed high.
+	 */
+	EXPECT_GT(total * 20 / 100, low);
+	scanned = proc_vmstat("pgscan_kswapd") + proc_vmstat("pgscan_direct") - scan0;
+	stolen = proc_vmstat("pgsteal_kswapd") + proc_vmstat("pgsteal_direct") - steal0;
+	TH_LOG("reclaim scanned %ld pages, freed %ld %%", scanned,
+	       scanned ? stolen * 100 / scanned : 0);
+	EXPECT_LT(total * 256, scanned);
+	EXPECT_LT(scanned / 2, stolen);
+	EXPECT_LT(armed0, oomctl_stat("early_armed"));
+	EXPECT_EQ(0, oomctl_stat("early_kills"));
+}
+
+/*
+ * A memcg thrashes within its memory.max (its own working set in use, a
+ * hog growing to the limit), the machine has memory to spare: that is the
+ * memcg's OOM to handle, not a reason for a system-wide early kill, even
+ * on 7.x, whose reclaim counters count memcg reclaim too.  reclaim_percent
+ * is 100, so that any yield would be low: only that the reclaim is the
+ * memcg's keeps the machine's threshold from firing.
+ */
+TEST_F(early, no_kill_for_a_memcg_thrashing_within_its_limit)
+{
+	long early_armed0 = oomctl_stat("early_armed");
+	pid_t hog, ws;
+
+	if (access(RAM_DISK, R_OK))
+		SKIP(return, "no " RAM_DISK " (start the VM with --kmod brd=...)");
+	ASSERT_EQ(0, oomctl_write("early/enabled", "1"));
+	ASSERT_EQ(0, oomctl_write("early/reclaim_percent", "100"));
+	ASSERT_EQ(0, cg_create("svc"));
+	ASSERT_EQ(0, cg_write("svc", "memory.max", "64M"));
+	ws = spawn_fn("svc", working_set, "16");
+	ASSERT_LT(0, ws);
+	while (cg_stat("svc", "file_mapped") < (16L << 20))
+		usleep(100000);
+	/* Slowly: seconds of the memcg's reclaim before its OOM. */
+	hog = spawn_hog_rate("svc", 0, 4);
+	ASSERT_LT(0, hog);
+
+	/* The memcg's OOM ends it: the kernel kills the hog. */
+	ASSERT_EQ(SIGKILL, child_end(hog, 90000));
+	EXPECT_TRUE(child_alive(ws));
+	EXPECT_LE(1, cg_event("svc", "oom_kill"));
+	/* The memcg reclaimed: more than the threshold's RAM / 64 pages. */
+	EXPECT_LT(mem_total_mb() * 256 / 64, cg_stat("svc", "pgscan"));
+	EXPECT_LT(early_armed0, oomctl_stat("early_armed"));
+	EXPECT_EQ(0, oomctl_stat("early_kills"));
+	kill(ws, SIGKILL);
+}
+
 /* Every bad value is refused with -EINVAL and changes nothing. */
 TEST_F(early, bad_writes_change_nothing)
 {
 	static const char * const bad_switch[] = { "2", "1x", "on", "-1", "1\n1" };
 	static const char * const bad_percent[] = { "91", "-1", "x", "10%", " 5" };
 	static const char * const bad_mib[] = { "1048577", "-5", "1M", "0x10" };
+	static const char * const bad_reclaim[] = { "101", "-1", "2.5", "5 " };
 	static const char * const bad_rules[] = {
 		"early_high_ms=abc", "early_high_ms=-1", "early_high_ms=600001",
 		"early_high_ms=", "early_high_ms=5 early_high_ms=6",
@@ -323,6 +488,7 @@ TEST_F(early, bad_writes_change_nothing)
 
 	ASSERT_EQ(0, oomctl_write("early/available_percent", "7"));
 	ASSERT_EQ(0, oomctl_write("early/available_mib", "64"));
+	ASSERT_EQ(0, oomctl_write("early/reclaim_percent", "40"));
 	ASSERT_EQ(0, oomctl_rule("svc", "policy=group early_high_ms=500"));
 	ASSERT_LT(0, oomctl_read("rules", before, sizeof(before)));
 	EXPECT_NE(NULL, strstr(before, "/svc policy=group bias=0 early_high_ms=500 #"));
@@ -333,6 +499,8 @@ TEST_F(early, bad_writes_change_nothing)
 		EXPECT_EQ(-EINVAL, oomctl_write("early/available_percent", bad_percent[i]));
 	for (i = 0; i < ARRAY_SIZE(bad_mib); i++)
 		EXPECT_EQ(-EINVAL, oomctl_write("early/available_mib", bad_mib[i]));
+	for (i = 0; i < ARRAY_SIZE(bad_reclaim); i++)
+		EXPECT_EQ(-EINVAL, oomctl_write("early/reclaim_percent", bad_reclaim[i]));
 	for (i = 0; i < ARRAY_SIZE(bad_rules); i++)
 		EXPECT_EQ(-EINVAL, oomctl_rule("svc", bad_rules[i]));
 
@@ -342,6 +510,8 @@ TEST_F(early, bad_writes_change_nothing)
 	EXPECT_STREQ("7\n", buf);
 	ASSERT_LT(0, oomctl_read("early/available_mib", buf, sizeof(buf)));
 	EXPECT_STREQ("64\n", buf);
+	ASSERT_LT(0, oomctl_read("early/reclaim_percent", buf, sizeof(buf)));
+	EXPECT_STREQ("40\n", buf);
 	ASSERT_LT(0, oomctl_read("rules", after, sizeof(after)));
 	EXPECT_STREQ(before, after);
 	/* Load-time parameters are parsed the same way. */
@@ -349,11 +519,14 @@ TEST_F(early, bad_writes_change_nothing)
 	EXPECT_EQ(-EINVAL, oomctl_load("early=2"));
 	EXPECT_EQ(-EINVAL, oomctl_load("early_available_percent=91"));
 	EXPECT_EQ(-EINVAL, oomctl_load("early_available_mib=x"));
-	ASSERT_EQ(0, oomctl_load("early=1 early_available_percent=5 early_available_mib=32"));
+	EXPECT_EQ(-EINVAL, oomctl_load("early_reclaim_percent=101"));
+	ASSERT_EQ(0, oomctl_load("early=1 early_available_mib=32 early_reclaim_percent=0"));
 	ASSERT_LT(0, oomctl_read("early/enabled", buf, sizeof(buf)));
 	EXPECT_STREQ("1\n", buf);
 	ASSERT_LT(0, oomctl_read("early/available_mib", buf, sizeof(buf)));
 	EXPECT_STREQ("32\n", buf);
+	ASSERT_LT(0, oomctl_read("early/reclaim_percent", buf, sizeof(buf)));
+	EXPECT_STREQ("0\n", buf);
 }
 
 /* Unload while the early poll runs and kills: nothing is left behind. */

@@ -201,6 +201,7 @@ static const char * const all_files[] = {
 /* The early kill's directory: all root-writable. */
 static const char * const early_files[] = {
 	"early/enabled", "early/available_percent", "early/available_mib",
+	"early/reclaim_percent",
 };
 
 /* Entries in a directory, "." and ".." aside. */

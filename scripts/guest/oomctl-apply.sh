@@ -38,11 +38,11 @@ is "a change of 14 KB: 203 rules" 203 "$(grep -c . $R)"
 rm root/etc/oomctl.d/50-long.conf root/etc/oomctl.d/20-admin.conf
 $A; is "201 rules deleted: exit 0" 0 $?
 is "201 rules deleted: the table" "$(printf '/a policy=group bias=0 # active\n/b policy=process bias=-5 kill=kernel # active')" "$(cat $R)"
-printf '/a policy=group early_high_ms=0250\nearly=1\nearly_available_percent=7\n' > root/etc/oomctl.d/60-early.conf
+printf '/a policy=group early_high_ms=0250\nearly=1\nearly_available_percent=7\nearly_reclaim_percent=40\n' > root/etc/oomctl.d/60-early.conf
 $A; is "early: exit 0" 0 $?
 want=$(printf '/a policy=group bias=0 early_high_ms=250 # active\n/b policy=process bias=-5 kill=kernel # active')
 is "early: early_high_ms= as the module renders it" "$want" "$(cat $R)"
-is "early: its switches" "1 7" "$(cat /sys/kernel/oomctl/early/enabled) $(cat /sys/kernel/oomctl/early/available_percent)"
+is "early: its switches" "1 7 40" "$(cat /sys/kernel/oomctl/early/enabled) $(cat /sys/kernel/oomctl/early/available_percent) $(cat /sys/kernel/oomctl/early/reclaim_percent)"
 $A > out; is "early again: exit 0" 0 $?
 grep -q "(0 deleted, 0 added or changed)" out; is "early again: nothing to write" 0 $?
 rm root/etc/oomctl.d/60-early.conf
