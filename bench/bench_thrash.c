@@ -53,6 +53,12 @@
  *   oom_kill, early, refaults   what /proc/vmstat's oom_kill and
  *                workingset_refault_file and oomctl's stats/early_kills
  *                (if loaded) moved by during the run
+ *   reclaim_ms   from the hog's first allocation to the machine's first
+ *                reclaim (pgscan_kswapd + pgscan_direct moved; looked at
+ *                every 100 ms): when memory ran short, which the hog's
+ *                rate alone decides; after_reclaim_ms from then to the
+ *                hog's death, which is the killer's doing (no figure if
+ *                the hog died before any reclaim, or was not killed)
  *
  * --units (the systemd bed) starts each child as the bed's desktop user
  * (uid 1000) in a transient scope of its user manager,
@@ -87,6 +93,7 @@
 #define SLEEP_NS	10000000LL	/* the probe's sleep */
 #define STALL_NS	10000000LL	/* an overshoot counted in total_ms */
 #define POLL_MS		10
+#define RECLAIM_POLLS	10	/* /proc/vmstat every 100 ms */
 #define BASE_S		3
 #define WARM_S		60
 #define QUIET_S		3
@@ -303,13 +310,31 @@ static void reap(void)
 	}
 }
 
-/* Poll for deaths until @until_ns, or until the hog has died if @hog. */
+/* Pages the machine's reclaim has scanned since boot (kswapd's, direct). */
+static long reclaim_scanned(void)
+{
+	return proc_vmstat("pgscan_kswapd") + proc_vmstat("pgscan_direct");
+}
+
+/* While the hog runs: when reclaim first scanned (0: not yet), from what. */
+static long long reclaim_ns;
+static long scanned0;
+
+/*
+ * Poll for deaths until @until_ns, or until the hog has died if @hog;
+ * while the hog runs, look every RECLAIM_POLLS polls for the first reclaim.
+ */
 static void watch(long long until_ns, bool hog)
 {
+	unsigned int n = 0;
+
 	while (now_ns() < until_ns) {
 		reap();
 		if (hog && kids[HOG].dead)
 			return;
+		if (hog && !reclaim_ns && !(n++ % RECLAIM_POLLS) &&
+		    reclaim_scanned() > scanned0)
+			reclaim_ns = now_ns();
 		sleep_us(POLL_MS * 1000);
 	}
 }
@@ -352,7 +377,7 @@ int main(int argc, char **argv)
 	bool smoke = false, units = false, capped = false, right;
 	char file[512], died[128] = "", arg[32], b1[32], b2[32], b3[32], b4[32];
 	int cg_fd = -1, i, r;
-	double ttk, speed;
+	double ttk, speed, reclaim = NO_FIGURE, after = NO_FIGURE;
 	ssize_t n;
 
 	if (argc == 4 && !strcmp(argv[1], "--child"))
@@ -468,6 +493,7 @@ int main(int argc, char **argv)
 	if (oomctl_loaded())
 		early0 = oomctl_stat("early_kills");
 	STORE(st->phase, 2);
+	scanned0 = reclaim_scanned();
 	t_run = now_ns();
 	ws_base = LOAD(st->ws_pages) - ws_base;
 	ws_run = LOAD(st->ws_pages);
@@ -526,6 +552,10 @@ int main(int argc, char **argv)
 	}
 
 	ttk = st->hog_start_ns ? ms(kids[HOG].died_ns - st->hog_start_ns) : NO_FIGURE;
+	if (reclaim_ns && st->hog_start_ns && !capped) {
+		reclaim = ms(reclaim_ns - st->hog_start_ns);
+		after = ms(kids[HOG].died_ns - reclaim_ns);
+	}
 	speed = ws_base > 0 ?
 		((double)ws_run / (t_end - t_run)) / ((double)ws_base / (t_run - t_base)) :
 		NO_FIGURE;
@@ -539,8 +569,9 @@ int main(int argc, char **argv)
 	       ws_run * 1e9 / (t_end - t_run));
 	printf(" hog_mib=%lld died=%s right=%s", st->hog_mib, *died ? died : "none",
 	       right ? "yes" : "no");
-	printf(" oom_kill=%ld early=%ld refaults=%ld\n", oom1 - oom0,
+	printf(" oom_kill=%ld early=%ld refaults=%ld", oom1 - oom0,
 	       early0 >= 0 && early1 >= 0 ? early1 - early0 : -1, rf1 - rf0);
+	printf(" reclaim_ms=%.0f after_reclaim_ms=%.0f\n", reclaim, after);
 	printf("\n| case | time to kill (ms) | longest stall (ms) | total stall (ms) |");
 	printf(" baseline longest (ms) | hog MiB | died | right victim |\n");
 	printf("|------|------|------|------|------|------|------|------|\n");

@@ -16,10 +16,11 @@
  * awake, or an allocation reclaiming directly) freed less than
  * early/reclaim_percent of the pages it scanned over RECLAIM_WINDOW, and
  * scanned at least RAM / RECLAIM_MIN_SCAN pages in it (judge_reclaim()
- * says why).  Per rule: early_high_ms=T
- * (rules.c) kills under the rule's cgroup when its memory.high has been
- * breached for T ms: usage more than HIGH_SLACK above memory.high at every
- * poll for that long.  A memcg whose reclaim works is pulled back below
+ * says why).
+ *
+ * Per rule: early_high_ms=T (rules.c) kills under the rule's cgroup when
+ * its memory.high has been breached for T ms: usage more than HIGH_SLACK
+ * above memory.high at every poll for that long.  A memcg whose reclaim works is pulled back below
  * memory.high on every return to user space (the kernel lets it overshoot
  * by a charge batch per CPU and by what one system call charges); one that
  * stays above it cannot reclaim and is being throttled.  Raw usage near
