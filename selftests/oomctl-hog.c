@@ -3,13 +3,14 @@
  * oomctl-hog: take memory until told to stop, or until the OOM killer
  * comes.
  *
- *   oomctl-hog [MB [MB_PER_S]]
+ *   oomctl-hog [MB [MB_PER_S [AT_ONCE]]]
  *
  * Touches MB mebibytes of anonymous memory (forever if MB is 0 or
  * missing), one page at a time so that every page is really charged,
  * then sleeps.  With MB_PER_S, no faster than that: a process that grows
- * steadily, not all at once.  Prints nothing: its end (SIGKILL) is the
- * result.
+ * steadily, not all at once; except for its first AT_ONCE mebibytes,
+ * taken at once (a test need not wait for the part that decides
+ * nothing).  Prints nothing: its end (SIGKILL) is the result.
  */
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -22,6 +23,7 @@ int main(int argc, char **argv)
 {
 	unsigned long mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 0;
 	unsigned long rate = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
+	unsigned long at_once = argc > 3 ? strtoul(argv[3], NULL, 10) : 0;
 	struct timespec pause_ts = { 0, rate ? 1000000000L / rate : 0 };
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned long done;
@@ -35,7 +37,7 @@ int main(int argc, char **argv)
 			break;
 		for (off = 0; off < CHUNK; off += page)
 			p[off] = 1;
-		if (rate)
+		if (rate && done >= at_once)
 			nanosleep(&pause_ts, NULL);
 	}
 	for (;;)

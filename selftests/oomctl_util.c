@@ -390,17 +390,25 @@ pid_t spawn_hog(const char *cg, unsigned long mb)
 	return spawn_hog_rate(cg, mb, 0);
 }
 
-pid_t spawn_hog_rate(const char *cg, unsigned long mb, unsigned long mb_per_s)
+pid_t spawn_hog_burst(const char *cg, unsigned long mb, unsigned long mb_per_s,
+		      unsigned long at_once)
 {
-	char size[32], rate[32], *argv[4];
+	char size[32], rate[32], burst[32], *argv[5];
 
 	snprintf(size, sizeof(size), "%lu", mb);
 	snprintf(rate, sizeof(rate), "%lu", mb_per_s);
+	snprintf(burst, sizeof(burst), "%lu", at_once);
 	argv[0] = "oomctl-hog";
 	argv[1] = size;
 	argv[2] = rate;
-	argv[3] = NULL;
+	argv[3] = burst;
+	argv[4] = NULL;
 	return spawn(cg, 0, argv);
+}
+
+pid_t spawn_hog_rate(const char *cg, unsigned long mb, unsigned long mb_per_s)
+{
+	return spawn_hog_burst(cg, mb, mb_per_s, 0);
 }
 
 pid_t spawn_sleeper(const char *cg, int oom_score_adj)

@@ -90,6 +90,9 @@ bool rule_line_valid(const char *line);
 pid_t spawn_hog(const char *cg, unsigned long mb);
 /* The same, growing by at most @mb_per_s MiB a second (0: at once). */
 pid_t spawn_hog_rate(const char *cg, unsigned long mb, unsigned long mb_per_s);
+/* The same, but its first @at_once MiB at once. */
+pid_t spawn_hog_burst(const char *cg, unsigned long mb, unsigned long mb_per_s,
+		      unsigned long at_once);
 pid_t spawn_sleeper(const char *cg, int oom_score_adj);
 /* A child that runs @fn(@arg) in @cg with oom_score_adj 0, then exits. */
 pid_t spawn_fn(const char *cg, int (*fn)(void *arg), void *arg);

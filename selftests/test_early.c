@@ -361,7 +361,7 @@ TEST_F(early, no_kill_for_a_memcg_that_reclaims)
  */
 TEST_F(early, thrash_killed_by_reclaim)
 {
-	long vm_kills0 = proc_vmstat("oom_kill");
+	long vm_kills0 = proc_vmstat("oom_kill"), burst;
 	char line[2048], buf[64], mb[24];
 	pid_t hog, ws, sleeper;
 
@@ -378,7 +378,9 @@ TEST_F(early, thrash_killed_by_reclaim)
 	/* Its first pass reads the pages in: wait until they are resident. */
 	while (keyed_value("/proc/meminfo", "Mapped:") / 1024 < mem_total_mb() / 4)
 		usleep(100000);
-	hog = spawn_hog_rate("app", 0, 8);
+	/* At once up to 16 MiB short of the free memory, then 8 MiB/s. */
+	burst = keyed_value("/proc/meminfo", "MemFree:") / 1024 - 16;
+	hog = spawn_hog_burst("app", 0, 8, burst > 0 ? burst : 0);
 	ASSERT_LT(0, hog);
 
 	ASSERT_EQ(SIGKILL, child_end(hog, 90000));
@@ -482,8 +484,11 @@ TEST_F(early, no_kill_for_a_memcg_thrashing_within_its_limit)
 	ASSERT_LT(0, ws);
 	while (cg_stat("svc", "file_mapped") < ws_mb << 20)
 		usleep(100000);
-	/* Slowly: seconds of the memcg's reclaim before its OOM. */
-	hog = spawn_hog_rate("svc", 0, 4);
+	/*
+	 * Slowly once near the limit: seconds of the memcg's reclaim before
+	 * its OOM.
+	 */
+	hog = spawn_hog_burst("svc", 0, 4, max_mb - ws_mb - 8);
 	ASSERT_LT(0, hog);
 
 	/* The memcg's OOM ends it: the kernel kills the hog. */
