@@ -594,9 +594,9 @@ static bool reclaim_is_global(void)
  * RECLAIM_WINDOW, with at least RAM / RECLAIM_MIN_SCAN pages scanned.
  * Reclaim takes the coldest pages first; a page it scans and does not
  * free was found in use (referenced, mapped and accessed: a working
- * set's page), so a low yield means nothing cold is left and every page
- * freed is one that will be read back: the freeze, with MemAvailable
- * still counting those pages as available.  A page cache read once, or
+ * set's page), so a low yield means nothing cold is left and the pages
+ * still freed are likely to be needed again soon: the freeze begins,
+ * with MemAvailable still counting those pages as available.  A page cache read once, or
  * dropped, is freed as fast as it is scanned; a memcg reclaiming within
  * its limit does not count (reclaim_is_global()).  True while reclaim
  * scans, which keeps the poll going.  A kill or a pending victim starts
