@@ -20,10 +20,11 @@
  *
  * Per rule: early_high_ms=T (rules.c) kills under the rule's cgroup when
  * its memory.high has been breached for T ms: usage more than HIGH_SLACK
- * above memory.high at every poll for that long.  A memcg whose reclaim works is pulled back below
- * memory.high on every return to user space (the kernel lets it overshoot
- * by a charge batch per CPU and by what one system call charges); one that
- * stays above it cannot reclaim and is being throttled.  Raw usage near
+ * above memory.high at every poll for that long.  A memcg whose reclaim
+ * works is pulled back below memory.high on every return to user space
+ * (the kernel lets it overshoot by a charge batch per CPU and by what one
+ * system call charges); one that stays above it cannot reclaim and is
+ * being throttled.  Raw usage near
  * memory.max is no signal (a memcg full of page cache sits there), and
  * what would make it one, the memcg's reclaimable file pages, is out of a
  * module's reach on 6.12 and later (memcg_page_state() and
@@ -510,10 +511,10 @@ static bool judge_available(bool may_kill)
 
 /*
  * The pages the machine's reclaim (kswapd's and direct) has scanned and
- * freed since boot.  Up to 6.x they are vm events, summed over the CPUs
- * here, and count global reclaim only; from 7.x on they are node stats
- * and count memcg reclaim too (reclaim_is_global() keeps a memcg
- * reclaiming alone out of the judgment).  poll_work's alone.
+ * freed since boot.  On 6.1 and 6.12 they are vm events, summed over
+ * the CPUs here, and count global reclaim only; from 7.x on they are
+ * node stats and count memcg reclaim too (reclaim_is_global() keeps a
+ * memcg reclaiming alone out of the judgment).  poll_work's alone.
  */
 static void reclaim_counts(unsigned long *scanned, unsigned long *reclaimed)
 {
@@ -596,11 +597,11 @@ static bool reclaim_is_global(void)
  * free was found in use (referenced, mapped and accessed: a working
  * set's page), so a low yield means nothing cold is left and the pages
  * still freed are likely to be needed again soon: the freeze begins,
- * with MemAvailable still counting those pages as available.  A page cache read once, or
- * dropped, is freed as fast as it is scanned; a memcg reclaiming within
- * its limit does not count (reclaim_is_global()).  True while reclaim
- * scans, which keeps the poll going.  A kill or a pending victim starts
- * the window again.
+ * with MemAvailable still counting those pages as available.  A page
+ * cache read once, or dropped, is freed as fast as it is scanned; a
+ * memcg reclaiming within its limit does not count
+ * (reclaim_is_global()).  True while reclaim scans, which keeps the
+ * poll going.  A kill or a pending victim starts the window again.
  */
 static bool judge_reclaim(bool may_kill)
 {
