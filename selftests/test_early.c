@@ -376,8 +376,10 @@ TEST_F(early, thrash_killed_by_reclaim)
 	ws = spawn_fn("app", working_set, mb);
 	ASSERT_LT(0, ws);
 	/* Its first pass reads the pages in: wait until they are resident. */
-	while (keyed_value("/proc/meminfo", "Mapped:") / 1024 < mem_total_mb() / 4)
+	while (keyed_value("/proc/meminfo", "Mapped:") / 1024 < mem_total_mb() / 4 &&
+	       child_alive(ws))
 		usleep(100000);
+	ASSERT_TRUE(child_alive(ws));
 	/* At once up to 16 MiB short of the free memory, then 8 MiB/s. */
 	burst = keyed_value("/proc/meminfo", "MemFree:") / 1024 - 16;
 	hog = spawn_hog_burst("app", 0, 8, burst > 0 ? burst : 0);
@@ -482,8 +484,9 @@ TEST_F(early, no_kill_for_a_memcg_thrashing_within_its_limit)
 	snprintf(buf, sizeof(buf), "%ld", ws_mb);
 	ws = spawn_fn("svc", working_set, buf);
 	ASSERT_LT(0, ws);
-	while (cg_stat("svc", "file_mapped") < ws_mb << 20)
+	while (cg_stat("svc", "file_mapped") < ws_mb << 20 && child_alive(ws))
 		usleep(100000);
+	ASSERT_TRUE(child_alive(ws));
 	/*
 	 * Not the kernel's to kill (set once the child has set its own 0):
 	 * the memcg's OOM, or a second one while the hog's memory was being
@@ -495,7 +498,7 @@ TEST_F(early, no_kill_for_a_memcg_thrashing_within_its_limit)
 	 * Slowly once near the limit: seconds of the memcg's reclaim before
 	 * its OOM.
 	 */
-	hog = spawn_hog_burst("svc", 0, 4, max_mb - ws_mb - 8);
+	hog = spawn_hog_burst("svc", 0, 2, max_mb - ws_mb - 8);
 	ASSERT_LT(0, hog);
 
 	/* The memcg's OOM ends it: the kernel kills the hog. */
