@@ -89,12 +89,21 @@ static const char * const kind_names[] = {
 	[OOMCTL_OOM_EARLY] = "early",
 };
 
-/* An early kill's threshold=<name>:<limit> and its reading= (early.c). */
-static const char * const early_names[] = {
-	[OOMCTL_EARLY_NONE] = "-",
-	[OOMCTL_EARLY_AVAILABLE] = "available_kb",
-	[OOMCTL_EARLY_HIGH] = "high_ms",
-	[OOMCTL_EARLY_RECLAIM] = "reclaim_pct",
+/*
+ * An early kill's threshold (early.c): threshold=<name>:<limit> in the
+ * event, and in the dmesg line "<what> <reading> <unit> below|at least
+ * <limit> <limit_unit>".
+ */
+struct early_threshold {
+	const char *name, *what, *unit, *limit_unit;
+};
+
+static const struct early_threshold early_thresholds[] = {
+	[OOMCTL_EARLY_NONE] = { "-" },
+	[OOMCTL_EARLY_AVAILABLE] = { "available_kb", "MemAvailable", "kB", "kB" },
+	[OOMCTL_EARLY_HIGH] = { "high_ms", "memory.high breached for", "ms", "ms" },
+	[OOMCTL_EARLY_RECLAIM] = { "reclaim_pct", "reclaim freed",
+				   "% of the pages it scanned,", "%" },
 };
 
 static const char * const mechanism_names[] = {
@@ -409,7 +418,7 @@ static void format_early(char *threshold, char *reading, size_t size,
 		strscpy(reading, "-", size);
 		return;
 	}
-	scnprintf(threshold, size, "%s:%lu", early_names[ev->early], ev->early_limit);
+	scnprintf(threshold, size, "%s:%lu", early_thresholds[ev->early].name, ev->early_limit);
 	scnprintf(reading, size, "%lu", ev->early_reading);
 }
 
@@ -432,21 +441,7 @@ static int format_event(char *buf, size_t size, const struct oomctl_event *ev)
 /* An early kill's dmesg line: the threshold and the reading that crossed it. */
 static void print_early(const struct oomctl_event *ev, bool target)
 {
-	static const char * const what[] = {
-		[OOMCTL_EARLY_AVAILABLE] = "MemAvailable",
-		[OOMCTL_EARLY_HIGH] = "memory.high breached for",
-		[OOMCTL_EARLY_RECLAIM] = "reclaim freed",
-	};
-	static const char * const unit[] = {
-		[OOMCTL_EARLY_AVAILABLE] = "kB",
-		[OOMCTL_EARLY_HIGH] = "ms",
-		[OOMCTL_EARLY_RECLAIM] = "% of the pages it scanned,",
-	};
-	static const char * const limit_unit[] = {
-		[OOMCTL_EARLY_AVAILABLE] = "kB",
-		[OOMCTL_EARLY_HIGH] = "ms",
-		[OOMCTL_EARLY_RECLAIM] = "%",
-	};
+	const struct early_threshold *t = &early_thresholds[ev->early];
 	bool high = ev->early == OOMCTL_EARLY_HIGH;
 
 	pr_info_ratelimited("%searly %s kill%s%s%s%s: victim %d (%s), %s %lu %s %s %lu %s, %s%s\n",
@@ -455,9 +450,9 @@ static void print_early(const struct oomctl_event *ev, bool target)
 			    target ? " of " : "", target ? ev->target : "",
 			    high ? " in " : "", high ? ev->domain : "",
 			    ev->victim_pid, ev->victim_comm,
-			    what[ev->early], ev->early_reading, unit[ev->early],
+			    t->what, ev->early_reading, t->unit,
 			    high ? "at least" : "below", ev->early_limit,
-			    limit_unit[ev->early],
+			    t->limit_unit,
 			    ev->rule[0] != '-' ? "rule " : "default_policy",
 			    ev->rule[0] != '-' ? ev->rule : "");
 }
