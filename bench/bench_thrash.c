@@ -7,7 +7,7 @@
  * by side.
  *
  *   bench_thrash [--smoke] [--case NAME] [--units] [--ws MIB] [--rate MIBS]
- *                [--cap S] [--dir DIR]
+ *                [--headroom MIB] [--from-empty] [--cap S] [--dir DIR]
  *
  * Three processes, children of this one, no swap:
  *
@@ -18,8 +18,17 @@
  *          refaults them from the disk: that is the thrashing.
  *   probe  sleeps 10 ms in a loop and records how late each sleep ends
  *          (the overshoot): the stall an interactive process sees.
- *   hog    maps and touches anonymous memory at a steady --rate MiB/s
- *          (default 16) in 1 MiB pieces until it is killed.
+ *   hog    takes at once all the free memory but --headroom MiB (default
+ *          32: MemFree read just before it starts), then maps and touches
+ *          anonymous memory at a steady --rate MiB/s (default 16) in 1 MiB
+ *          pieces until it is killed.  A desktop's memory is in use before
+ *          a build's linker or a browser's tab grows: the burst puts the
+ *          machine there, a second or two before its reclaim begins, so
+ *          that the time to kill is the killer's and not the time the hog
+ *          takes to fill free memory, which is the same for every killer.
+ *          --from-empty leaves out the burst (the benchmark before
+ *          2026-11-29's change: its first reclaim came 15.7-16 s after the
+ *          hog's start on 512 MiB, in every case).
  *
  * All three have oom_score_adj 0, so a killer could pick any of them; the
  * right victim is the hog, and the ws and the probe must live.  This
@@ -100,6 +109,7 @@
 #define SETTLE_S	3
 #define CAP_S		180
 #define RATE_MIBS	16
+#define HEADROOM_MIB	32
 #define SMOKE_WS_MIB	8
 #define SMOKE_RATE_MIBS	64
 #define SMOKE_MAX_MB	32
@@ -129,7 +139,7 @@ struct state {
 	struct phase ph[3];	/* probe */
 	long long ws_pages;	/* ws: pages read, all phases */
 	long long ws_passes;	/* ws: whole passes over the file */
-	long long hog_start_ns;	/* hog: before its first allocation */
+	long long hog_start_ns;	/* hog: before its first allocation (the burst) */
 	long long hog_mib;	/* hog: MiB touched */
 };
 
@@ -211,15 +221,28 @@ static int run_ws(const char *file)
 	return sum == 1;
 }
 
-static int run_hog(long rate)
+/* ARG is "RATE:BURST", in MiB/s and MiB. */
+static int run_hog(const char *arg)
 {
 	long long start = now_ns();
-	long i;
+	long rate = 0, burst = 0, i;
+	char *p;
 
+	if (sscanf(arg, "%ld:%ld", &rate, &burst) != 2 || rate <= 0 || burst < 0)
+		return 2;
 	STORE(st->hog_start_ns, start);
+	if (burst) {
+		p = mmap(NULL, burst * MIB, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 113;
+		memset(p, 0x5a, burst * MIB);
+		STORE(st->hog_mib, burst);
+		/* The steady growth starts after the burst. */
+		start = now_ns();
+	}
 	for (i = 0; ; i++) {
 		long long due = start + i * 1000000000LL / rate;
-		char *p;
 
 		if (now_ns() < due)
 			sleep_until(due);
@@ -231,7 +254,7 @@ static int run_hog(long rate)
 			continue;
 		}
 		memset(p, 0x5a, MIB);
-		STORE(st->hog_mib, i + 1);
+		STORE(st->hog_mib, burst + i + 1);
 	}
 	return 0;
 }
@@ -248,7 +271,7 @@ static int child_main(const char *role, const char *arg)
 	if (!strcmp(role, "ws"))
 		return run_ws(arg);
 	if (!strcmp(role, "hog"))
-		return run_hog(atol(arg));
+		return run_hog(arg);
 	return 2;
 }
 
@@ -372,10 +395,11 @@ int main(int argc, char **argv)
 {
 	const char *name = NULL, *dir = "/var/tmp";
 	long ws_mib = 0, rate = 0, cap = 0, early0 = -1, early1 = -1;
+	long headroom = HEADROOM_MIB, burst = 0;
 	long oom0, oom1, rf0, rf1;
 	long long t_base, t_run, t_end, ws_base, ws_run;
-	bool smoke = false, units = false, capped = false, right;
-	char file[512], died[128] = "", arg[32], b1[32], b2[32], b3[32], b4[32];
+	bool smoke = false, units = false, capped = false, from_empty = false, right;
+	char file[512], died[128] = "", arg[48], b1[32], b2[32], b3[32], b4[32];
 	int cg_fd = -1, i, r;
 	double ttk, speed, reclaim = NO_FIGURE, after = NO_FIGURE;
 	ssize_t n;
@@ -395,6 +419,10 @@ int main(int argc, char **argv)
 			ws_mib = atol(argv[++i]);
 		} else if (!strcmp(argv[i], "--rate") && next) {
 			rate = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--headroom") && next) {
+			headroom = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--from-empty")) {
+			from_empty = true;
 		} else if (!strcmp(argv[i], "--cap") && next) {
 			cap = atol(argv[++i]);
 		} else if (!strcmp(argv[i], "--dir") && next) {
@@ -402,7 +430,8 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "usage: %s [--smoke] [--case NAME] [--units] [--ws MIB]\n",
 				argv[0]);
-			fprintf(stderr, "       [--rate MIBS] [--cap S] [--dir DIR]\n");
+			fprintf(stderr, "       [--rate MIBS] [--headroom MIB] [--from-empty]\n");
+			fprintf(stderr, "       [--cap S] [--dir DIR]\n");
 			return 2;
 		}
 	}
@@ -414,10 +443,13 @@ int main(int argc, char **argv)
 		rate = smoke ? SMOKE_RATE_MIBS : RATE_MIBS;
 	if (!cap)
 		cap = smoke ? SMOKE_CAP_S : CAP_S;
-	if (smoke)
+	/* The smoke run's hog is in a memcg of 32 MiB: no burst. */
+	if (smoke) {
 		dir = ".";
-	if (ws_mib <= 0 || rate <= 0 || cap <= 0) {
-		fprintf(stderr, "bench_thrash: --ws, --rate and --cap must be positive\n");
+		from_empty = true;
+	}
+	if (ws_mib <= 0 || rate <= 0 || cap <= 0 || headroom < 0) {
+		fprintf(stderr, "bench_thrash: --ws, --rate, --cap > 0, --headroom >= 0\n");
 		return 2;
 	}
 
@@ -456,8 +488,12 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("Thrash, case %s: ws %ld MiB in %s, hog %ld MiB/s, cap %ld s,",
-	       name, ws_mib, dir, rate, cap);
+	printf("Thrash, case %s: ws %ld MiB in %s, ", name, ws_mib, dir);
+	if (from_empty)
+		printf("hog from empty at %ld MiB/s,", rate);
+	else
+		printf("hog MemFree - %ld MiB at once then %ld MiB/s,", headroom, rate);
+	printf(" cap %ld s,", cap);
 	printf(" %s, MemTotal %ld MiB\n", units ? "children in scopes" : "children forked",
 	       meminfo_kb("MemTotal:") / 1024);
 	if (spawn(PROBE, "-", units, -1) || spawn(WS, file, units, -1)) {
@@ -497,7 +533,14 @@ int main(int argc, char **argv)
 	t_run = now_ns();
 	ws_base = LOAD(st->ws_pages) - ws_base;
 	ws_run = LOAD(st->ws_pages);
-	snprintf(arg, sizeof(arg), "%ld", rate);
+	if (!from_empty) {
+		burst = meminfo_kb("MemFree:") / 1024 - headroom;
+		if (burst < 0)
+			burst = 0;
+		printf("# the hog's burst: %ld MiB (MemFree %ld MiB)\n", burst,
+		       meminfo_kb("MemFree:") / 1024);
+	}
+	snprintf(arg, sizeof(arg), "%ld:%ld", rate, burst);
 	if (spawn(HOG, arg, units, cg_fd)) {
 		fprintf(stderr, "bench_thrash: cannot start the hog\n");
 		return 1;
