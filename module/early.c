@@ -158,7 +158,8 @@ static unsigned int sample_head, nr_samples;
 struct high_watch {
 	u64 cgid;
 	unsigned int high_ms;
-	unsigned long since;			/* jiffies | 1; 0: not breached */
+	bool breached;				/* at the last look */
+	unsigned long since;			/* jiffies: the breach's start */
 };
 
 static struct high_watch watch[WATCH_MAX];
@@ -642,8 +643,10 @@ static void refresh_watch(void)
 		};
 		/* A breach goes on being timed across a change of the table. */
 		for (j = 0; j < nr_watch; j++) {
-			if (watch[j].cgid == rules[i].cgid)
+			if (watch[j].cgid == rules[i].cgid) {
+				next[i].breached = watch[j].breached;
 				next[i].since = watch[j].since;
+			}
 		}
 	}
 	memcpy(watch, next, n * sizeof(watch[0]));
@@ -669,7 +672,7 @@ static bool judge_high(bool may_kill)
 
 		cgrp = cgroup_get_from_id(w->cgid);
 		if (IS_ERR(cgrp)) {
-			w->since = 0;
+			w->breached = false;
 			continue;
 		}
 		breached = false;
@@ -684,16 +687,23 @@ static bool judge_high(bool may_kill)
 		}
 		rcu_read_unlock();
 		if (!breached) {
-			w->since = 0;
+			w->breached = false;
 		} else {
 			pressed = true;
-			if (!w->since)
-				w->since = jiffies | 1;
+			/*
+			 * A flag, not a since of 0: since = jiffies | 1 was a
+			 * jiffy ahead half the time, and the first look then
+			 * read -1 jiffy as 4294967292 ms and killed at once.
+			 */
+			if (!w->breached) {
+				w->breached = true;
+				w->since = jiffies;
+			}
 			ms = jiffies_to_msecs(jiffies - w->since);
 			if (may_kill && ms >= w->high_ms) {
 				early_kill(cgrp, OOMCTL_EARLY_HIGH, w->high_ms, ms,
 					   min(limit, totalram_pages()));
-				w->since = 0;
+				w->breached = false;
 				may_kill = false;	/* one kill per poll */
 			}
 		}
