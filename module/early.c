@@ -691,9 +691,9 @@ static bool judge_high(bool may_kill)
 		} else {
 			pressed = true;
 			/*
-			 * A flag, not a since of 0: since = jiffies | 1 was a
-			 * jiffy ahead half the time, and the first look then
-			 * read -1 jiffy as 4294967292 ms and killed at once.
+			 * A flag of its own: any jiffies, 0 too, may start a
+			 * breach, and a start ahead of jiffies would time it
+			 * as ULONG_MAX.
 			 */
 			if (!w->breached) {
 				w->breached = true;
